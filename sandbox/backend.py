@@ -1,0 +1,92 @@
+"""SandboxBackend: the seam (tui.backend.Backend) over a sandbox account on disk.
+
+Each call runs in a worker thread under one lock, so a durable write (an fsync)
+never stalls the app's event loop and calls never interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sandbox.account import SandboxAccount
+from tui.models import AccountNumber, Page, PhoneNumber, PoolStats, Service
+
+R = TypeVar("R")
+
+
+class SandboxBackend:
+    kind = "sandbox"
+
+    def __init__(self, path: str | Path | SandboxAccount):
+        self.account = path if isinstance(path, SandboxAccount) else SandboxAccount.open(path)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SandboxBackend(path={str(self.account.path)!r})"
+
+    @property
+    def path(self) -> Path:
+        return self.account.path
+
+    @property
+    def account_sid(self) -> str:
+        return self.account.account_sid
+
+    def call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Run one account operation synchronously, under the lock (for the HTTP server's threads too)."""
+        with self._lock:
+            return fn(*args, **kwargs)
+
+    async def _run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        return await asyncio.to_thread(self.call, fn, *args, **kwargs)
+
+    async def list_services(self, page_size: int = 50, page_token: str | None = None) -> Page[Service]:
+        return await self._run(self.account.list_services, page_size, page_token)
+
+    async def get_service(self, sid: str) -> Service:
+        return await self._run(self.account.get_service, sid)
+
+    async def create_service(self, unique_name: str, **fields: Any) -> Service:
+        return await self._run(self.account.create_service, unique_name, **fields)
+
+    async def update_service(self, sid: str, **fields: Any) -> Service:
+        return await self._run(self.account.update_service, sid, **fields)
+
+    async def delete_service(self, sid: str) -> None:
+        await self._run(self.account.delete_service, sid)
+
+    async def list_numbers(self, service_sid: str, page_size: int = 50,
+                           page_token: str | None = None) -> Page[PhoneNumber]:
+        return await self._run(self.account.list_numbers, service_sid, page_size, page_token)
+
+    async def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
+        return await self._run(self.account.get_number, service_sid, sid)
+
+    async def add_number(self, service_sid: str, *, sid: str | None = None, phone_number: str | None = None,
+                         is_reserved: bool = False) -> PhoneNumber:
+        return await self._run(self.account.add_number, service_sid, sid=sid, phone_number=phone_number,
+                               is_reserved=is_reserved)
+
+    async def set_reserved(self, service_sid: str, sid: str, is_reserved: bool) -> PhoneNumber:
+        return await self._run(self.account.set_reserved, service_sid, sid, is_reserved)
+
+    async def remove_number(self, service_sid: str, sid: str) -> None:
+        await self._run(self.account.remove_number, service_sid, sid)
+
+    async def list_account_numbers(self, page_size: int = 50,
+                                   page_token: str | None = None) -> Page[AccountNumber]:
+        return await self._run(self.account.list_account_numbers, page_size, page_token)
+
+    async def pool_stats(self, service_sid: str) -> PoolStats:
+        return await self._run(self.account.pool_stats, service_sid)
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self.account.close()

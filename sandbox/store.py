@@ -1,0 +1,318 @@
+"""Durable TinyDB storage for a sandbox account.
+
+Layout of a sandbox at PATH:
+  PATH            the account (TinyDB JSON): _meta, account_numbers, services
+  PATH.d/KS….json one TinyDB file per Service: its pool (numbers) and, later, sessions
+  PATH.lock       an exclusive lock (flock) holding the owner's PID
+
+Why this shape: stock JSONStorage re-reads the whole file per operation and rewrites
+it in place (a full disk mid-rewrite corrupts it). Here every file is parsed once and
+kept in memory; a change rewrites only the file it touches (one pool, never the whole
+account) and does so atomically: temp file, fsync, rename, fsync of the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from tui.backend import ProxyError
+
+FORMAT = "proxy-pool-sandbox"
+POOL_FORMAT = "proxy-pool-sandbox-pool"
+VERSION = 1
+META = "_meta"
+
+
+class StoreError(ProxyError):
+    """A sandbox file cannot be read or written; the message names the file and the cause."""
+
+    def __init__(self, message: str):
+        super().__init__(80501, 500, message)
+
+
+class SandboxInUse(StoreError):
+    def __init__(self, path: Path, pid: int | None):
+        who = f"process {pid}" if pid else "another process"
+        super().__init__(f"sandbox {path} is in use by {who}; close it there first")
+        self.pid = pid
+
+
+def _cause(exc: OSError) -> str:
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Replace path with payload so that a crash or a full disk leaves old or new, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreError(f"cannot write sandbox file {path}: {_cause(exc)}; nothing was changed") from None
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_json_file(path: Path, fmt: str) -> dict[str, Any]:
+    """Parse a sandbox file, refusing (never touching) an empty, corrupt or foreign one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"no sandbox at {path}; create one with: proxy-pool sandbox init {path} --demo") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder, not a sandbox file") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read sandbox file {path}: {_cause(exc)}") from None
+    if not raw.strip():
+        raise StoreError(f"sandbox file {path} is empty; it was left as it is")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise StoreError(f"sandbox file {path} is corrupt (not JSON: {exc}); it was left as it is") from None
+    meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise StoreError(f"{path} is not a proxy-pool sandbox file; it was left as it is")
+    if meta.get("version") != VERSION:
+        raise StoreError(f"sandbox file {path} has format version {meta.get('version')}, this build reads {VERSION}")
+    return data
+
+
+class MemoryStorage(Storage):
+    """A TinyDB storage that keeps the file's data in memory and writes it atomically.
+
+    Writes are deferred while a transaction is open, so one logical change that
+    touches several tables of the file costs one atomic rewrite.
+    """
+
+    def __init__(self, path: Path, data: dict[str, Any]):
+        self.path = path
+        self._data = data
+        self.deferred = False
+        self.dirty = False
+
+    def read(self) -> dict[str, Any]:
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self.dirty = True
+        if not self.deferred:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.dirty:
+            atomic_write(self.path, orjson.dumps(self._data))
+            self.dirty = False
+
+    def close(self) -> None:
+        pass
+
+
+def open_db(path: Path, data: dict[str, Any]) -> TinyDB:
+    return TinyDB(path, storage=lambda p: MemoryStorage(Path(p), data))
+
+
+def storage_of(db: TinyDB) -> MemoryStorage:
+    return db.storage  # type: ignore[return-value]
+
+
+class SandboxLock:
+    """One process at a time per sandbox: flock on PATH.lock, which records the holder's PID.
+
+    The kernel drops a flock when its process dies, so a dead holder's lock is simply retaken.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(f"{path}.lock")
+        self.sandbox = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot lock sandbox {self.sandbox}: {_cause(exc)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                pid = int(os.pread(fd, 32, 0).decode().strip() or 0) or None
+            except (OSError, ValueError):
+                pid = None
+            os.close(fd)
+            raise SandboxInUse(self.sandbox, pid) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
+class SandboxFiles:
+    """The open files of one sandbox: the account file and one file per Service's pool."""
+
+    def __init__(self, path: Path, account: TinyDB, pools: dict[str, TinyDB], lock: SandboxLock):
+        self.path = path
+        self.pools_dir = Path(f"{path}.d")
+        self.account = account
+        self.pools = pools
+        self._lock = lock
+        self._in_transaction = False
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> SandboxFiles:
+        path = Path(path)
+        if not path.exists():
+            read_json_file(path, FORMAT)  # raises the "no sandbox" message
+        lock = SandboxLock(path)
+        lock.acquire()
+        try:
+            account = open_db(path, read_json_file(path, FORMAT))
+            service_sids = {doc["sid"] for doc in account.table("services").all()}
+            pools: dict[str, TinyDB] = {}
+            pools_dir = Path(f"{path}.d")
+            if pools_dir.is_dir():
+                for file in sorted(pools_dir.glob("KS*.json")):
+                    sid = file.stem
+                    if sid not in service_sids:
+                        # a Service deleted just before a crash: its pool file is an orphan
+                        with contextlib.suppress(OSError):
+                            file.unlink()
+                        continue
+                    data = read_json_file(file, POOL_FORMAT)
+                    if data[META]["1"].get("service_sid") != sid:
+                        raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
+                    pools[sid] = open_db(file, data)
+            return cls(path, account, pools, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, overwrite: bool = False) -> SandboxFiles:
+        """A new, empty sandbox at path. Refuses to replace a file unless overwrite is set
+        (and even then only a sandbox file: never a foreign one)."""
+        path = Path(path)
+        if path.exists():
+            if not overwrite:
+                raise StoreError(f"{path} already exists; choose another path or pass --force to replace it")
+            read_json_file(path, FORMAT)  # only ever replace a sandbox
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot create sandbox {path}: folder {path.parent} does not exist")
+        lock = SandboxLock(path)
+        lock.acquire()
+        try:
+            pools_dir = Path(f"{path}.d")
+            if pools_dir.is_dir():
+                for file in pools_dir.glob("KS*.json"):
+                    file.unlink()
+            data = {META: {"1": {"format": FORMAT, "version": VERSION, **meta}}}
+            atomic_write(path, orjson.dumps(data))
+            return cls(path, open_db(path, data), {}, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    # -- pools ----------------------------------------------------------------------
+
+    def pool(self, service_sid: str) -> TinyDB:
+        """The pool file of a Service, made (in memory; on disk at the next write) if new."""
+        db = self.pools.get(service_sid)
+        if db is None:
+            self.pools_dir.mkdir(exist_ok=True)
+            data = {META: {"1": {"format": POOL_FORMAT, "version": VERSION, "service_sid": service_sid}}}
+            db = open_db(self.pools_dir / f"{service_sid}.json", data)
+            storage_of(db).dirty = True
+            storage_of(db).deferred = self._in_transaction
+            if not self._in_transaction:
+                storage_of(db).flush()
+            self.pools[service_sid] = db
+        return db
+
+    def drop_pool(self, service_sid: str) -> None:
+        db = self.pools.pop(service_sid, None)
+        if db is not None:
+            with contextlib.suppress(FileNotFoundError):
+                storage_of(db).path.unlink()
+
+    def all_dbs(self) -> Iterator[TinyDB]:
+        yield from self.pools.values()
+        yield self.account
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Defer writes; at the end write each touched file once (pools before the account).
+
+        When a write fails, every touched file is reloaded from disk, so memory again
+        matches what is durable, and the error goes to the caller.
+        """
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        dbs = list(self.all_dbs())
+        for db in dbs:
+            storage_of(db).deferred = True
+        try:
+            yield
+            for db in list(self.all_dbs()):
+                storage_of(db).flush()
+        except BaseException:
+            self.reload_dirty()
+            raise
+        finally:
+            for db in list(self.all_dbs()):
+                storage_of(db).deferred = False
+            self._in_transaction = False
+
+    def reload_dirty(self) -> None:
+        """Drop unwritten changes: read every dirty file back from disk."""
+        account_storage = storage_of(self.account)
+        if account_storage.dirty:
+            self.account = open_db(self.path, read_json_file(self.path, FORMAT))
+        for sid, db in list(self.pools.items()):
+            storage = storage_of(db)
+            if storage.dirty:
+                if storage.path.exists():
+                    self.pools[sid] = open_db(storage.path, read_json_file(storage.path, POOL_FORMAT))
+                else:
+                    del self.pools[sid]
+
+    def meta(self) -> dict[str, Any]:
+        return dict(self.account.table(META).get(doc_id=1) or {})
+
+    def close(self) -> None:
+        self._lock.release()

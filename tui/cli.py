@@ -1,0 +1,91 @@
+"""The `proxy-pool` command: argument parsing and the choice of backend.
+
+    proxy-pool                         the app on the default sandbox (or live with credentials)
+    proxy-pool --sandbox PATH          the app on a given sandbox file
+    proxy-pool --live                  the app on the live Twilio API
+    proxy-pool sandbox init|show|serve manage sandbox files
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tui import __version__
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proxy-pool",
+        description=(
+            "Manage Twilio Proxy phone-number pools in the terminal: browse Services, page through "
+            "pools, reserve, add and remove numbers, and see the pool limits before Twilio enforces them. "
+            "Runs against the live Twilio API or an offline sandbox that behaves like Twilio."
+        ),
+        epilog=(
+            "With no Twilio credentials in the environment the app opens the default sandbox "
+            "(made with demo data on first run). Live credentials: TWILIO_ACCOUNT_SID with "
+            "TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"proxy-pool {__version__}")
+    world = parser.add_mutually_exclusive_group()
+    world.add_argument("--sandbox", metavar="PATH", help="open the sandbox file at PATH")
+    world.add_argument("--live", action="store_true", help="use the live Twilio API (needs credentials)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="browse only: no action that changes the account is available")
+    parser.add_argument("--page-size", type=positive_int, default=50, metavar="N",
+                        help="numbers per page in a pool (default 50)")
+    parser.add_argument("--profile", metavar="NAME", help="read credentials from a twilio-cli profile (live)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="send live API calls to URL instead of Twilio's hosts (env PROXY_POOL_BASE_URL)")
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sandbox = sub.add_parser("sandbox", help="make, inspect and serve sandbox files",
+                             description="Make, inspect and serve offline sandbox files.")
+    ssub = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+
+    init = ssub.add_parser("init", help="create a sandbox file",
+                           description="Create a sandbox file: a demo account, an empty one, or N full pools.")
+    init.add_argument("path", metavar="PATH")
+    kind = init.add_mutually_exclusive_group()
+    kind.add_argument("--demo", action="store_true", help="a realistic demo account (the default)")
+    kind.add_argument("--empty", action="store_true", help="an account with no Services")
+    kind.add_argument("--scale", type=int, metavar="N",
+                      help="N Services, each with a full pool (500 unreserved + 5,000 reserved)")
+    init.add_argument("--seed", type=int, default=7, help="seed for the generated data (default 7)")
+    init.add_argument("--force", action="store_true", help="replace an existing sandbox file at PATH")
+
+    show = ssub.add_parser("show", help="summarise a sandbox file",
+                           description="Print a per-Service summary of a sandbox file.")
+    show.add_argument("path", metavar="PATH")
+
+    serve = ssub.add_parser("serve", help="serve a sandbox over HTTP in Twilio's wire format",
+                            description="Serve a sandbox file over HTTP, in Twilio's exact wire format.")
+    serve.add_argument("path", metavar="PATH")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
+    serve.add_argument("--public-url", metavar="URL", help="base URL to put in links (default: the request's host)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox import commands
+
+        return commands.run(args)
+    from tui.launch import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
