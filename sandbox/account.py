@@ -64,9 +64,10 @@ def _caps(data: dict[str, Any] | None) -> Capabilities:
 
 
 class SandboxAccount:
-    def __init__(self, files: SandboxFiles):
+    def __init__(self, files: SandboxFiles, rng: random.Random | None = None):
         self.files = files
-        self._rng = random.Random()
+        # new SIDs come from here: a seeded rng makes demo data repeatable
+        self._rng = rng or random.Random()
         self._index()
 
     # -- opening and closing --------------------------------------------------------
@@ -87,7 +88,7 @@ class SandboxAccount:
             "created": iso8601(utcnow()),
             "origin": origin or {"kind": "empty"},
         }
-        return cls(SandboxFiles.create(path, meta, overwrite=overwrite))
+        return cls(SandboxFiles.create(path, meta, overwrite=overwrite), rng)
 
     def close(self) -> None:
         self.files.close()
