@@ -24,6 +24,7 @@ from tui.models import (
     PhoneNumber,
     PoolStats,
     Service,
+    is_sid,
     iso8601,
     iso_country,
     new_sid,
@@ -474,6 +475,22 @@ class SandboxAccount:
         self._write(apply)
         del self.number_doc[sid]
         del self.number_by_phone[doc["phone_number"]]
+
+    def set_messaging_service(self, sid: str, messaging_service_sid: str | None) -> AccountNumber:
+        """Put an owned number in a Messaging Service (MG…) or take it out (None).
+
+        Allowed for a number already in a Proxy pool: 80601 guards only the other order.
+        """
+        doc = self._account_number_doc(sid)
+        if messaging_service_sid is not None and not is_sid(messaging_service_sid, "MG"):
+            raise ProxyError(20422, 400, f"Invalid Parameter: {messaging_service_sid!r} is not a Messaging Service SID")
+        fields = {"messaging_service_sid": messaging_service_sid, "date_updated": iso8601(utcnow())}
+
+        def apply() -> None:
+            self.files.account.table(ACCOUNT_NUMBERS).update(fields, doc_ids=[doc.doc_id])
+
+        self._write(apply)
+        return self.get_account_number(sid)
 
     def add_numbers_bulk(self, service_sid: str, entries: list[tuple[str, bool]]) -> None:
         """Put many owned numbers in a pool in one durable write (demo and scale data).
