@@ -90,3 +90,19 @@ class SandboxBackend:
     def close(self) -> None:
         with self._lock:
             self.account.close()
+
+    def reset(self) -> None:
+        """Rebuild the sandbox in its seeded state (its meta's origin), as the HTTP server's
+        POST /sandbox/reset asks; under the lock, so no call sees a half-built account."""
+        from sandbox.commands import build_sandbox  # late: commands imports this module's package
+
+        with self._lock:
+            origin = dict(self.account.meta.get("origin") or {"kind": "empty"})
+            path = self.account.path
+            self.account.close()  # releases the flock, so the rebuild can take it
+            try:
+                self.account = build_sandbox(path, kind=origin.get("kind", "empty"), seed=origin.get("seed", 7),
+                                             scale=origin.get("scale"), overwrite=True)
+            except BaseException:
+                self.account = SandboxAccount.open(path)  # keep serving what is on disk
+                raise
