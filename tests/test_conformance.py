@@ -1,0 +1,435 @@
+"""The conformance suite: Twilio Proxy's pool rules, row by row, through the seam.
+
+Every test runs against every backend in tests/backends.py (the `world` fixture). The
+action under test always goes through `world.backend`; `world.arrange(...)` and
+`world.account` (the sandbox behind the backend) are used only to arrange state and
+to check that a rejected call changed nothing. Each rejection asserts Twilio's code,
+the HTTP status, and that the account is exactly as before.
+Rows: ../shared/reference/README.md, "Pool rules".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from tui.backend import ProxyError
+from tui.models import AccountNumber, Service
+
+MG = "MG" + "ab" * 16
+
+
+# -- arranging state ------------------------------------------------------------------
+
+def us_numbers(count: int, start: int = 0, area: str = "415") -> list[str]:
+    """Distinct valid US numbers in E.164 (exchange 2xx of a real area code)."""
+    return [f"+1{area}{200 + i // 10_000:03d}{i % 10_000:04d}" for i in range(start, start + count)]
+
+
+def buy(world, count: int, *, start: int = 0, area: str = "415", **spec) -> list[AccountNumber]:
+    """Arrange: `count` numbers owned by the account, in one write."""
+    specs = [{"phone_number": n, **spec} for n in us_numbers(count, start, area)]
+    return world.arrange(world.account.buy_numbers, specs)
+
+
+def service(world, name: str = "pool", **fields) -> Service:
+    return world.arrange(world.account.create_service, name, **fields)
+
+
+def fill(world, service_sid: str, *, reserved: int = 0, unreserved: int = 0, area: str = "212") -> None:
+    """Arrange: a pool holding this many reserved and unreserved numbers (two writes)."""
+    owned = buy(world, reserved + unreserved, area=area)
+    entries = [(n.sid, i < reserved) for i, n in enumerate(owned)]
+    world.arrange(world.account.add_numbers_bulk, service_sid, entries)
+
+
+def _everything(list_page, *args) -> list:
+    items, token = [], None
+    while True:
+        page = list_page(*args, 100, token)
+        items.extend(page.items)
+        token = page.next_token
+        if not token:
+            return items
+
+
+def _state(account) -> dict:
+    services = _everything(account.list_services)
+    return {
+        "services": [s.to_twilio() for s in services],
+        "pools": {s.sid: [n.to_twilio() for n in _everything(account.list_numbers, s.sid)] for s in services},
+        "owned": [(n.to_twilio(), n.messaging_service_sid, n.service_sid)
+                  for n in _everything(account.list_account_numbers)],
+    }
+
+
+def state(world) -> dict:
+    """Everything the account holds, read straight from the sandbox behind the backend."""
+    return world.arrange(_state, world.account)
+
+
+async def rejected(world, call, code: int, status: int) -> ProxyError:
+    """Run a backend call that must fail with Twilio's `code` and `status`, changing nothing."""
+    before = state(world)
+    with pytest.raises(ProxyError) as info:
+        await call
+    error = info.value
+    assert (error.code, error.status) == (code, status), error.message
+    assert error.more_info.endswith(str(code))
+    assert state(world) == before
+    return error
+
+
+# -- 80701 / 80407 / 21421: the create arguments -----------------------------------------
+
+async def test_80701_add_needs_exactly_one_of_sid_or_phone_number(world):
+    ks = service(world)
+    owned = buy(world, 1)[0]
+    await rejected(world, world.backend.add_number(ks.sid), 80701, 400)
+    await rejected(
+        world, world.backend.add_number(ks.sid, sid=owned.sid, phone_number=owned.phone_number), 80701, 400
+    )
+
+
+@pytest.mark.parametrize("bad_sid", ["PN123", "KS" + "a" * 32, "PN" + "g" * 32, "pn" + "a" * 32])
+async def test_80407_sid_must_be_pn_and_32_hex(world, bad_sid):
+    ks = service(world)
+    buy(world, 1)
+    await rejected(world, world.backend.add_number(ks.sid, sid=bad_sid), 80407, 400)
+
+
+@pytest.mark.parametrize("bad_number", ["4152345678", "+1415", "+1 415 234 5678", "+10000000000", "call me"])
+async def test_21421_phone_number_must_be_valid_e164(world, bad_number):
+    ks = service(world)
+    buy(world, 1)
+    await rejected(world, world.backend.add_number(ks.sid, phone_number=bad_number), 21421, 400)
+
+
+# -- 80301 / 21422: only the account's own numbers ---------------------------------------
+
+async def test_80301_unknown_number_sid_is_404(world):
+    ks = service(world)
+    buy(world, 1)
+    await rejected(world, world.backend.add_number(ks.sid, sid="PN" + "0" * 32), 80301, 404)
+
+
+async def test_21422_number_not_owned_is_400(world):
+    ks = service(world)
+    buy(world, 1)
+    not_owned = us_numbers(1, start=500)[0]
+    await rejected(world, world.backend.add_number(ks.sid, phone_number=not_owned), 21422, 400)
+
+
+async def test_owned_number_is_added_by_sid_or_by_phone_number(world):
+    ks = service(world)
+    first, second = buy(world, 2)
+    by_sid = await world.backend.add_number(ks.sid, sid=first.sid)
+    by_number = await world.backend.add_number(ks.sid, phone_number=second.phone_number, is_reserved=True)
+    assert (by_sid.sid, by_sid.phone_number, by_sid.is_reserved) == (first.sid, first.phone_number, False)
+    assert (by_number.sid, by_number.is_reserved) == (second.sid, True)
+    assert by_sid.service_sid == ks.sid and by_sid.iso_country == "US"
+    assert [n.sid for n in (await world.backend.list_numbers(ks.sid)).items] == [first.sid, second.sid]
+
+
+# -- 80101 / 80104: one Service per number, once ------------------------------------------
+
+async def test_80101_number_in_another_service(world):
+    a, b = service(world, "a"), service(world, "b")
+    owned = buy(world, 1)[0]
+    await world.backend.add_number(a.sid, sid=owned.sid)
+    await rejected(world, world.backend.add_number(b.sid, sid=owned.sid), 80101, 400)
+    await rejected(world, world.backend.add_number(b.sid, phone_number=owned.phone_number), 80101, 400)
+
+
+async def test_80104_number_twice_in_the_same_service(world):
+    ks = service(world)
+    owned = buy(world, 1)[0]
+    await world.backend.add_number(ks.sid, sid=owned.sid)
+    await rejected(world, world.backend.add_number(ks.sid, sid=owned.sid), 80104, 400)
+    await rejected(world, world.backend.add_number(ks.sid, phone_number=owned.phone_number, is_reserved=True),
+                   80104, 400)
+
+
+# -- 80601: Messaging Service numbers ------------------------------------------------------
+
+async def test_80601_number_in_a_messaging_service_cannot_join_a_pool(world):
+    ks = service(world)
+    owned = buy(world, 1, messaging_service_sid=MG)[0]
+    await rejected(world, world.backend.add_number(ks.sid, sid=owned.sid), 80601, 400)
+    await rejected(world, world.backend.add_number(ks.sid, phone_number=owned.phone_number), 80601, 400)
+
+
+async def test_80601_reverse_order_is_allowed(world):
+    """A pooled number may join a Messaging Service afterwards, and stays in the pool."""
+    ks = service(world)
+    owned = buy(world, 1)[0]
+    await world.backend.add_number(ks.sid, sid=owned.sid)
+    world.arrange(world.account.set_messaging_service, owned.sid, MG)
+    number = await world.backend.get_number(ks.sid, owned.sid)
+    assert number.phone_number == owned.phone_number
+    # it stays usable in the pool; only leaving and coming back is refused
+    assert (await world.backend.set_reserved(ks.sid, owned.sid, True)).is_reserved
+    await world.backend.remove_number(ks.sid, owned.sid)
+    await rejected(world, world.backend.add_number(ks.sid, sid=owned.sid), 80601, 400)
+
+
+# -- 80622 / 80624: the pool limits --------------------------------------------------------
+
+async def test_80622_create_over_the_unreserved_limit(world):
+    ks = service(world)
+    fill(world, ks.sid, unreserved=500)
+    extra = buy(world, 2)
+    await rejected(world, world.backend.add_number(ks.sid, sid=extra[0].sid), 80622, 400)
+    # the limits are separate: a reserved number still fits
+    assert (await world.backend.add_number(ks.sid, sid=extra[1].sid, is_reserved=True)).is_reserved
+
+
+async def test_80622_create_over_the_reserved_limit(world):
+    ks = service(world)
+    fill(world, ks.sid, reserved=5000)
+    extra = buy(world, 2)
+    await rejected(world, world.backend.add_number(ks.sid, sid=extra[0].sid, is_reserved=True), 80622, 400)
+    assert not (await world.backend.add_number(ks.sid, sid=extra[1].sid)).is_reserved
+
+
+async def test_80622_reservation_change_over_either_limit(world):
+    ks = service(world)
+    fill(world, ks.sid, reserved=5000, unreserved=500)
+    stats = await world.backend.pool_stats(ks.sid)
+    assert (stats.reserved, stats.unreserved) == (5000, 500)
+    page = (await world.backend.list_numbers(ks.sid, page_size=100)).items
+    reserved = next(n for n in page if n.is_reserved)
+    token = None
+    unreserved = None
+    while unreserved is None:  # the unreserved ones come last in this pool
+        result = await world.backend.list_numbers(ks.sid, page_size=100, page_token=token)
+        unreserved = next((n for n in result.items if not n.is_reserved), None)
+        token = result.next_token
+    await rejected(world, world.backend.set_reserved(ks.sid, reserved.sid, False), 80622, 400)
+    await rejected(world, world.backend.set_reserved(ks.sid, unreserved.sid, True), 80622, 400)
+    # setting the value a number already has is not a change and is allowed
+    assert (await world.backend.set_reserved(ks.sid, reserved.sid, True)).is_reserved
+
+
+async def test_80624_warning_at_85_percent_of_either_limit(world):
+    """Not an error: pool_stats flags it, and the add that reaches it succeeds."""
+    ks = service(world)
+    fill(world, ks.sid, reserved=4249, unreserved=424)
+    stats = await world.backend.pool_stats(ks.sid)
+    assert (stats.reserved, stats.unreserved, stats.warning) == (4249, 424, False)
+    one, two = buy(world, 2)
+    await world.backend.add_number(ks.sid, sid=one.sid)
+    stats = await world.backend.pool_stats(ks.sid)
+    assert (stats.unreserved, stats.unreserved_warning, stats.reserved_warning, stats.warning) == (
+        425, True, False, True)
+    await world.backend.add_number(ks.sid, sid=two.sid, is_reserved=True)
+    stats = await world.backend.pool_stats(ks.sid)
+    assert (stats.reserved, stats.reserved_warning) == (4250, True)
+    assert (stats.reserved_limit, stats.unreserved_limit) == (5000, 500)
+
+
+# -- 80611: numbers in active sessions ---------------------------------------------------------
+
+async def test_80611_number_in_use_cannot_be_removed_until_it_drains(world):
+    ks = service(world)
+    owned = buy(world, 1)[0]
+    await world.backend.add_number(ks.sid, sid=owned.sid)
+    # Sessions are a later issue; until then the only way to make a number busy is to
+    # set the sandbox's in_use count for it directly.
+    world.arrange(lambda: world.account.in_use.__setitem__(owned.sid, 1))
+    assert (await world.backend.get_number(ks.sid, owned.sid)).in_use == 1
+    await rejected(world, world.backend.remove_number(ks.sid, owned.sid), 80611, 400)
+    # reserve it, let it drain, then remove it
+    assert (await world.backend.set_reserved(ks.sid, owned.sid, True)).is_reserved
+    world.arrange(lambda: world.account.in_use.__setitem__(owned.sid, 0))
+    await world.backend.remove_number(ks.sid, owned.sid)
+    assert (await world.backend.list_numbers(ks.sid)).items == []
+
+
+# -- 20404: unknown things ---------------------------------------------------------------------
+
+UNKNOWN_KS = "KS" + "0" * 32
+UNKNOWN_PN = "PN" + "0" * 32
+
+
+async def test_20404_unknown_service(world):
+    owned = buy(world, 1)[0]
+    backend = world.backend
+    for call in (
+        backend.get_service(UNKNOWN_KS),
+        backend.get_service("not-a-sid"),
+        backend.update_service(UNKNOWN_KS, default_ttl=60),
+        backend.delete_service(UNKNOWN_KS),
+        backend.list_numbers(UNKNOWN_KS),
+        backend.get_number(UNKNOWN_KS, owned.sid),
+        backend.add_number(UNKNOWN_KS, sid=owned.sid),
+        backend.set_reserved(UNKNOWN_KS, owned.sid, True),
+        backend.remove_number(UNKNOWN_KS, owned.sid),
+        backend.pool_stats(UNKNOWN_KS),
+    ):
+        await rejected(world, call, 20404, 404)
+
+
+async def test_20404_unknown_number_in_a_service(world):
+    ks, other = service(world, "a"), service(world, "b")
+    owned, elsewhere = buy(world, 2)  # owned but in no pool; and one in another pool
+    await world.backend.add_number(other.sid, sid=elsewhere.sid)
+    backend = world.backend
+    for sid in (UNKNOWN_PN, owned.sid, elsewhere.sid):
+        await rejected(world, backend.get_number(ks.sid, sid), 20404, 404)
+        await rejected(world, backend.set_reserved(ks.sid, sid, True), 20404, 404)
+        await rejected(world, backend.remove_number(ks.sid, sid), 20404, 404)
+
+
+# -- 20007 and paging ---------------------------------------------------------------------------
+
+async def test_20007_page_size_over_1000(world):
+    ks = service(world)
+    fill(world, ks.sid, unreserved=3)
+    await rejected(world, world.backend.list_numbers(ks.sid, page_size=1001), 20007, 400)
+    await rejected(world, world.backend.list_services(page_size=1001), 20007, 400)
+    await rejected(world, world.backend.list_account_numbers(page_size=1001), 20007, 400)
+    assert len((await world.backend.list_numbers(ks.sid, page_size=1000)).items) == 3
+
+
+async def test_paging_default_50_and_at_most_100_a_page(world):
+    ks = service(world)
+    fill(world, ks.sid, reserved=30, unreserved=200)
+    first = await world.backend.list_numbers(ks.sid)
+    assert len(first.items) == 50 and first.page_size == 50
+    assert first.previous_token is None and first.next_token
+    for size in (100, 101, 1000):
+        page = await world.backend.list_numbers(ks.sid, page_size=size)
+        assert len(page.items) == 100
+    assert len((await world.backend.list_account_numbers()).items) == 50
+
+
+@pytest.mark.parametrize("size", [1, 37, 50, 100])
+async def test_paging_every_number_once_forward_and_back(world, size):
+    ks = service(world)
+    fill(world, ks.sid, reserved=40, unreserved=113)
+    expected = [n.sid for n in world.arrange(_everything, world.account.list_numbers, ks.sid)]
+    assert len(expected) == 153
+    pages = []
+    page = await world.backend.list_numbers(ks.sid, page_size=size)
+    pages.append([n.sid for n in page.items])
+    while page.next_token:
+        page = await world.backend.list_numbers(ks.sid, page_size=size, page_token=page.next_token)
+        pages.append([n.sid for n in page.items])
+    assert [sid for p in pages for sid in p] == expected  # every number once, in a stable order
+    assert all(len(p) == size for p in pages[:-1]) and 0 < len(pages[-1]) <= size
+    back = [[n.sid for n in page.items]]
+    while page.previous_token:
+        page = await world.backend.list_numbers(ks.sid, page_size=size, page_token=page.previous_token)
+        back.append([n.sid for n in page.items])
+    assert back == pages[::-1]
+    again = await world.backend.list_numbers(ks.sid, page_size=size)
+    assert [n.sid for n in again.items] == pages[0]
+
+
+async def test_paging_services_and_account_numbers(world):
+    made = [service(world, f"pool-{i}").sid for i in range(5)]
+    buy(world, 7)
+    seen, token = [], None
+    while True:
+        page = await world.backend.list_services(page_size=2, page_token=token)
+        seen.extend(s.sid for s in page.items)
+        token = page.next_token
+        if not token:
+            break
+    assert seen == made
+    owned, token = [], None
+    while True:
+        page = await world.backend.list_account_numbers(page_size=3, page_token=token)
+        owned.extend(n.phone_number for n in page.items)
+        token = page.next_token
+        if not token:
+            break
+    assert owned == us_numbers(7)
+
+
+async def test_paging_stays_stable_while_the_pool_changes(world):
+    ks = service(world)
+    fill(world, ks.sid, unreserved=120)
+    first = await world.backend.list_numbers(ks.sid, page_size=50)
+    # a number on the first page leaves and a new one arrives; the next page neither skips nor repeats
+    await world.backend.remove_number(ks.sid, first.items[0].sid)
+    newcomer = buy(world, 1, start=900)[0]
+    await world.backend.add_number(ks.sid, sid=newcomer.sid)
+    rest, token = [], first.next_token
+    while token:
+        page = await world.backend.list_numbers(ks.sid, page_size=50, page_token=token)
+        rest.extend(n.sid for n in page.items)
+        token = page.next_token
+    first_sids = [n.sid for n in first.items]
+    assert not set(rest) & set(first_sids)
+    assert len(rest) == 71 and rest[-1] == newcomer.sid
+
+
+# -- 80602: Service UniqueName ---------------------------------------------------------------
+
+async def test_80602_unique_name_is_unique(world):
+    a = service(world, "rides")
+    b = service(world, "food")
+    await rejected(world, world.backend.create_service("rides"), 80602, 400)
+    await rejected(world, world.backend.update_service(b.sid, unique_name="rides"), 80602, 400)
+    # keeping one's own name, and reusing a freed one, are fine
+    assert (await world.backend.update_service(a.sid, unique_name="rides")).unique_name == "rides"
+    await world.backend.delete_service(a.sid)
+    assert (await world.backend.create_service("rides")).unique_name == "rides"
+
+
+async def test_service_create_and_update_through_the_seam(world):
+    created = await world.backend.create_service(
+        "dispatch", number_selection_behavior="avoid-sticky", geo_match_level="area-code", default_ttl=600,
+        callback_url="https://example.com/cb",
+    )
+    assert created.sid.startswith("KS") and created.account_sid == world.account.account_sid
+    fetched = await world.backend.get_service(created.sid)
+    assert fetched == created
+    assert (fetched.number_selection_behavior, fetched.geo_match_level, fetched.default_ttl) == (
+        "avoid-sticky", "area-code", 600)
+    await rejected(world, world.backend.create_service("x", geo_match_level="planet"), 80701, 400)
+    await rejected(world, world.backend.create_service(""), 80701, 400)
+
+
+async def test_deleting_a_service_releases_its_numbers(world):
+    a, b = service(world, "a"), service(world, "b")
+    owned = buy(world, 1)[0]
+    await world.backend.add_number(a.sid, sid=owned.sid)
+    await world.backend.delete_service(a.sid)
+    assert (await world.backend.add_number(b.sid, sid=owned.sid)).service_sid == b.sid
+
+
+# -- dates and in_use ---------------------------------------------------------------------------
+
+async def _next_second(after: datetime) -> None:
+    """Wait until the clock's whole second is past `after` (Twilio's dates have 1 s resolution)."""
+    while datetime.now(UTC).replace(microsecond=0) <= after:
+        await asyncio.sleep(0.05)
+
+
+async def test_date_updated_moves_on_change(world):
+    ks = await world.backend.create_service("dates")
+    owned = buy(world, 1)[0]
+    number = await world.backend.add_number(ks.sid, sid=owned.sid)
+    assert ks.date_created == ks.date_updated and number.date_created == number.date_updated
+    assert ks.date_created.tzinfo is not None
+    await _next_second(max(ks.date_updated, number.date_updated))
+    changed = await world.backend.set_reserved(ks.sid, owned.sid, True)
+    assert changed.date_updated > number.date_updated and changed.date_created == number.date_created
+    renamed = await world.backend.update_service(ks.sid, default_ttl=120)
+    assert renamed.date_updated > ks.date_updated and renamed.date_created == ks.date_created
+    assert (await world.backend.get_number(ks.sid, owned.sid)).date_updated == changed.date_updated
+
+
+async def test_in_use_is_present_and_zero_without_sessions(world):
+    ks = service(world)
+    fill(world, ks.sid, reserved=2, unreserved=3)
+    page = await world.backend.list_numbers(ks.sid)
+    assert [n.in_use for n in page.items] == [0] * 5
+    assert all(n.to_twilio()["in_use"] == 0 for n in page.items)
+    stats = await world.backend.pool_stats(ks.sid)
+    assert (stats.reserved, stats.unreserved, stats.in_use_numbers) == (2, 3, 0)
