@@ -310,7 +310,7 @@ class AccountNumber:
             "phone_number": self.phone_number,
             "origin": "twilio",
             "sid": self.sid,
-            "sms_application_sid": "",
+            "sms_application_sid": None,  # the spec's pattern (AP + 32 hex) admits null, not ""
             "sms_fallback_method": "POST",
             "sms_fallback_url": "",
             "sms_method": "POST",
