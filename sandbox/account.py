@@ -15,7 +15,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from sandbox import paging, rules
-from sandbox.store import META, SandboxFiles, StoreError
+from sandbox.store import META, SandboxFiles, StoreError, raw_table
 from tui.backend import SERVICE_FIELDS, ProxyError
 from tui.models import (
     AccountNumber,
@@ -69,7 +69,12 @@ class SandboxAccount:
         self.files = files
         # new SIDs come from here: a seeded rng makes demo data repeatable
         self._rng = rng or random.Random()
-        self._index()
+        try:
+            self._index()
+        except BaseException:
+            files.close()  # refused: let the next open take the lock
+            raise
+        files.repair()  # only once every file has been read and checked
 
     # -- opening and closing --------------------------------------------------------
 
@@ -124,13 +129,14 @@ class SandboxAccount:
         acct = self.files.account
         self.service_doc: dict[str, int] = {}
         self.service_by_name: dict[str, str] = {}
-        for doc in acct.table(SERVICES).all():
-            self.service_doc[doc["sid"]] = doc.doc_id
+        # raw_table: the stored documents without TinyDB's per-document copy (opening 55,000 numbers)
+        for doc_id, doc in raw_table(acct, SERVICES).items():
+            self.service_doc[doc["sid"]] = int(doc_id)
             self.service_by_name[doc["unique_name"]] = doc["sid"]
         self.number_doc: dict[str, int] = {}
         self.number_by_phone: dict[str, str] = {}
-        for doc in acct.table(ACCOUNT_NUMBERS).all():
-            self.number_doc[doc["sid"]] = doc.doc_id
+        for doc_id, doc in raw_table(acct, ACCOUNT_NUMBERS).items():
+            self.number_doc[doc["sid"]] = int(doc_id)
             self.number_by_phone[doc["phone_number"]] = doc["sid"]
         self.pool_of: dict[str, str] = {}
         self.pools: dict[str, PoolIndex] = {}
@@ -139,7 +145,7 @@ class SandboxAccount:
             pool = PoolIndex()
             db = self.files.pools.get(service_sid)
             if db is not None:
-                for doc in db.table(NUMBERS).all():
+                for doc_id, doc in raw_table(db, NUMBERS).items():
                     sid = doc["sid"]
                     if sid in self.pool_of:
                         raise StoreError(
@@ -152,8 +158,8 @@ class SandboxAccount:
                             "is not one of the account's numbers; it was left as it is"
                         )
                     self.pool_of[sid] = service_sid
-                    pool.doc_of[sid] = doc.doc_id
-                    pool.order.append(doc.doc_id)
+                    pool.doc_of[sid] = int(doc_id)
+                    pool.order.append(int(doc_id))
                     pool.count(doc["is_reserved"], +1)
                 pool.order.sort()
             self.pools[service_sid] = pool

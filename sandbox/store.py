@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,11 +65,19 @@ def atomic_write(path: Path, payload: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        fsync_dir(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise StoreError(f"cannot write sandbox file {path}: {_cause(exc)}; nothing was changed") from None
+    try:
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise StoreError(f"sandbox file {path} was written but its folder could not be synced: {_cause(exc)}") from None
+
+
+def tmp_files(path: Path) -> list[Path]:
+    """Temp files a killed writer left beside path (only ever removed under the lock)."""
+    return list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
 
 
 def fsync_dir(folder: Path) -> None:
@@ -142,6 +151,12 @@ def storage_of(db: TinyDB) -> MemoryStorage:
     return db.storage  # type: ignore[return-value]
 
 
+def raw_table(db: TinyDB, name: str) -> dict[str, dict[str, Any]]:
+    """A table's documents as stored ({doc id text: document}), read without copying:
+    for building indexes; never modify what it returns."""
+    return storage_of(db).read().get(name, {})
+
+
 class SandboxLock:
     """One process at a time per sandbox: flock on PATH.lock, which records the holder's PID.
 
@@ -152,10 +167,15 @@ class SandboxLock:
         self.path = Path(f"{path}.lock")
         self.sandbox = path
         self._fd: int | None = None
+        self._made = False
 
     def acquire(self) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+                self._made = True
+            except FileExistsError:
+                fd = os.open(self.path, os.O_RDWR, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot lock sandbox {self.sandbox}: {_cause(exc)}") from None
         try:
@@ -171,8 +191,13 @@ class SandboxLock:
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
 
-    def release(self) -> None:
+    def release(self, *, refused: bool = False) -> None:
+        """Drop the lock. `refused`: the file was not opened, so a lock file this call made goes too
+        (refusing a foreign file leaves nothing new beside it)."""
         if self._fd is not None:
+            if refused and self._made:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing drops the flock
@@ -189,6 +214,20 @@ class SandboxFiles:
         self.pools = pools
         self._lock = lock
         self._in_transaction = False
+        # pool files of Services the account no longer has (a delete cut short by a crash)
+        self.orphans: list[Path] = []
+
+    def repair(self) -> None:
+        """Finish what a crash cut short, once the whole sandbox has been read and checked:
+        remove orphan pool files (their Service's deletion is durable in the account file)
+        and the temp files of killed writers."""
+        leftovers = tmp_files(self.path)
+        if self.pools_dir.is_dir():
+            leftovers += self.pools_dir.glob(".KS*.json.*.tmp")
+        for file in [*self.orphans, *leftovers]:
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+        self.orphans = []
 
     # -- opening ------------------------------------------------------------------
 
@@ -201,24 +240,25 @@ class SandboxFiles:
         lock.acquire()
         try:
             account = open_db(path, read_json_file(path, FORMAT))
-            service_sids = {doc["sid"] for doc in account.table("services").all()}
+            service_sids = {doc["sid"] for doc in raw_table(account, "services").values()}
             pools: dict[str, TinyDB] = {}
+            orphans: list[Path] = []
             pools_dir = Path(f"{path}.d")
             if pools_dir.is_dir():
                 for file in sorted(pools_dir.glob("KS*.json")):
                     sid = file.stem
                     if sid not in service_sids:
-                        # a Service deleted just before a crash: its pool file is an orphan
-                        with contextlib.suppress(OSError):
-                            file.unlink()
+                        orphans.append(file)
                         continue
                     data = read_json_file(file, POOL_FORMAT)
                     if data[META]["1"].get("service_sid") != sid:
                         raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
                     pools[sid] = open_db(file, data)
-            return cls(path, account, pools, lock)
+            files = cls(path, account, pools, lock)
+            files.orphans = orphans
+            return files
         except BaseException:
-            lock.release()
+            lock.release(refused=True)
             raise
 
     @classmethod
@@ -235,15 +275,16 @@ class SandboxFiles:
         lock = SandboxLock(path)
         lock.acquire()
         try:
+            data = {META: {"1": {"format": FORMAT, "version": VERSION, **meta}}}
+            # the new account first: should a crash follow, the old pool files are orphans of it
+            atomic_write(path, orjson.dumps(data))
             pools_dir = Path(f"{path}.d")
             if pools_dir.is_dir():
                 for file in pools_dir.glob("KS*.json"):
                     file.unlink()
-            data = {META: {"1": {"format": FORMAT, "version": VERSION, **meta}}}
-            atomic_write(path, orjson.dumps(data))
             return cls(path, open_db(path, data), {}, lock)
         except BaseException:
-            lock.release()
+            lock.release(refused=True)
             raise
 
     # -- pools ----------------------------------------------------------------------
@@ -252,7 +293,12 @@ class SandboxFiles:
         """The pool file of a Service, made (in memory; on disk at the next write) if new."""
         db = self.pools.get(service_sid)
         if db is None:
-            self.pools_dir.mkdir(exist_ok=True)
+            if not self.pools_dir.is_dir():
+                try:
+                    self.pools_dir.mkdir()
+                    fsync_dir(self.path.parent)
+                except OSError as exc:
+                    raise StoreError(f"cannot make the pools folder {self.pools_dir}: {_cause(exc)}") from None
             data = {META: {"1": {"format": POOL_FORMAT, "version": VERSION, "service_sid": service_sid}}}
             db = open_db(self.pools_dir / f"{service_sid}.json", data)
             storage_of(db).dirty = True
@@ -265,8 +311,10 @@ class SandboxFiles:
     def drop_pool(self, service_sid: str) -> None:
         db = self.pools.pop(service_sid, None)
         if db is not None:
-            with contextlib.suppress(FileNotFoundError):
+            # best effort: if this is lost to a crash, the next open removes the orphan
+            with contextlib.suppress(OSError):
                 storage_of(db).path.unlink()
+                fsync_dir(self.pools_dir)
 
     def all_dbs(self) -> Iterator[TinyDB]:
         yield from self.pools.values()
