@@ -15,6 +15,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from sandbox import paging, rules
+from sandbox.sessions import SessionOps
 from sandbox.store import META, SandboxFiles, StoreError, raw_table
 from tui.backend import SERVICE_FIELDS, ProxyError
 from tui.models import (
@@ -64,7 +65,7 @@ def _caps(data: dict[str, Any] | None) -> Capabilities:
     )
 
 
-class SandboxAccount:
+class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions.py
     def __init__(self, files: SandboxFiles, rng: random.Random | None = None):
         self.files = files
         # new SIDs come from here: a seeded rng makes demo data repeatable
@@ -163,6 +164,7 @@ class SandboxAccount:
                     pool.count(doc["is_reserved"], +1)
                 pool.order.sort()
             self.pools[service_sid] = pool
+        self._index_sessions()  # sessions live in the pool files; they fill in_use
 
     def _write(self, fn, *args, **kwargs):
         """Run one logical change in a store transaction; on a failed write, memory is
@@ -321,6 +323,7 @@ class SandboxAccount:
         del self.service_doc[sid]
         del self.service_by_name[doc["unique_name"]]
         pool = self.pools.pop(sid)
+        self.session_books.pop(sid, None)  # its sessions went with its pool file
         for number_sid in pool.doc_of:
             self.pool_of.pop(number_sid, None)
             self.in_use.pop(number_sid, None)

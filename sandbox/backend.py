@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
-from tui.models import AccountNumber, Page, PhoneNumber, PoolStats, Service
+from tui.models import AccountNumber, Page, Participant, PhoneNumber, PoolStats, Service, Session
 
 R = TypeVar("R")
 
@@ -83,6 +83,45 @@ class SandboxBackend:
 
     async def pool_stats(self, service_sid: str) -> PoolStats:
         return await self._run(self.account.pool_stats, service_sid)
+
+    # -- sessions and participants (tui.backend.SessionBackend) ------------------------------
+
+    async def create_session(self, service_sid: str, *, unique_name: str | None = None, ttl: int | None = None,
+                             mode: str | None = None, status: str | None = None,
+                             participants: list[dict[str, Any]] | None = None) -> Session:
+        return await self._run(self.account.create_session, service_sid, unique_name=unique_name, ttl=ttl,
+                               mode=mode, status=status, participants=participants)
+
+    async def get_session(self, service_sid: str, sid: str) -> Session:
+        return await self._run(self.account.get_session, service_sid, sid)
+
+    async def list_sessions(self, service_sid: str, page_size: int = 50,
+                            page_token: str | None = None) -> Page[Session]:
+        return await self._run(self.account.list_sessions, service_sid, page_size, page_token)
+
+    async def update_session(self, service_sid: str, sid: str, *, status: str | None = None,
+                             ttl: int | None = None) -> Session:
+        return await self._run(self.account.update_session, service_sid, sid, status=status, ttl=ttl)
+
+    async def delete_session(self, service_sid: str, sid: str) -> None:
+        await self._run(self.account.delete_session, service_sid, sid)
+
+    async def add_participant(self, service_sid: str, session_sid: str, *, identifier: str,
+                              friendly_name: str | None = None, proxy_identifier: str | None = None,
+                              proxy_identifier_sid: str | None = None) -> Participant:
+        return await self._run(self.account.add_participant, service_sid, session_sid, identifier=identifier,
+                               friendly_name=friendly_name, proxy_identifier=proxy_identifier,
+                               proxy_identifier_sid=proxy_identifier_sid)
+
+    async def list_participants(self, service_sid: str, session_sid: str, page_size: int = 50,
+                                page_token: str | None = None) -> Page[Participant]:
+        return await self._run(self.account.list_participants, service_sid, session_sid, page_size, page_token)
+
+    async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant:
+        return await self._run(self.account.get_participant, service_sid, session_sid, sid)
+
+    async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
+        await self._run(self.account.remove_participant, service_sid, session_sid, sid)
 
     async def aclose(self) -> None:
         self.close()

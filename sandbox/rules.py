@@ -192,3 +192,243 @@ def parse_bool(value: object, name: str) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ProxyError(80701, 400, f"Parameter Validation Failed: {name} must be true or false, not {value!r}")
+
+
+# -- sessions and participants ------------------------------------------------------
+# Twilio documents the codes but not most HTTP statuses, nor the order of the checks:
+# the order below is the sandbox's documented choice (see the reference README).
+
+SESSION_STATUSES = ("open", "in-progress", "closed", "failed", "unknown")
+SESSION_MODES = ("message-only", "voice-only", "voice-and-message")
+ACTIVE_STATUSES = frozenset({"open", "in-progress"})
+MAX_PARTICIPANTS = 2
+
+# (from, to) status changes Twilio allows (80608 lists them): close an active
+# session, or re-open a closed one as in-progress.
+SESSION_TRANSITIONS = frozenset({("open", "closed"), ("in-progress", "closed"), ("closed", "in-progress")})
+
+# +1 and +44 are shared by several regions; one without numbers of its own in the
+# pool borrows the home region's numbers (+1 islands -> US; GG/IM/JE -> GB).
+SHARED_CODE_HOME = {"GG": "GB", "IM": "GB", "JE": "GB"}
+NANP_OWN_COUNTRIES = frozenset({"US", "CA"})
+
+
+def is_active(status: str) -> bool:
+    return status in ACTIVE_STATUSES
+
+
+def check_session_sid(sid: str, service_sid: str) -> None:
+    if not is_sid(sid, "KC"):
+        raise not_found(f"/Services/{service_sid}/Sessions/{sid}")
+
+
+def check_participant_sid(sid: str, service_sid: str, session_sid: str) -> None:
+    if not is_sid(sid, "KP"):
+        raise not_found(f"/Services/{service_sid}/Sessions/{session_sid}/Participants/{sid}")
+
+
+def session_name_not_found(name: str) -> ProxyError:
+    return ProxyError(80308, 404, f"Session with the unique name not found: {name!r}")
+
+
+def check_session_unique_name(unique_name: str | None, taken_by: str | None, own_sid: str | None = None) -> None:
+    """Optional, at most 191 characters, unique among the Service's sessions (80603)."""
+    if unique_name is None:
+        return
+    if len(unique_name) > 191:
+        raise ProxyError(80701, 400, "Parameter Validation Failed: UniqueName is longer than 191 characters")
+    if taken_by is not None and taken_by != own_sid:
+        raise ProxyError(80603, 400, f"Non Unique Session Name: {unique_name!r} is already used by {taken_by}")
+
+
+def check_session_mode(mode: str) -> None:
+    if mode not in SESSION_MODES:
+        raise ProxyError(80701, 400, f"Parameter Validation Failed: Mode {mode!r} (one of {', '.join(SESSION_MODES)})")
+
+
+def check_ttl(ttl: object) -> int:
+    """Seconds, a whole number >= 0 (0: no expiry)."""
+    try:
+        value = int(ttl)  # type: ignore[call-overload]
+        ok = value >= 0 and str(ttl).strip().lstrip("+").isdigit()
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ProxyError(80701, 400, f"Parameter Validation Failed: Ttl must be a whole number of seconds, not {ttl!r}")
+    return value
+
+
+def check_status_value(status: str) -> None:
+    if status not in SESSION_STATUSES:
+        raise ProxyError(
+            80701, 400, f"Parameter Validation Failed: Status {status!r} (one of {', '.join(SESSION_STATUSES)})"
+        )
+
+
+def check_initial_status(status: str) -> None:
+    """A session starts active: open (the default) or in-progress."""
+    check_status_value(status)
+    if status not in ACTIVE_STATUSES:
+        raise ProxyError(80608, 400, f"Session Status Invalid: a session cannot be created {status}")
+
+
+def check_status_change(current: str, new: str) -> None:
+    """open/in-progress -> closed; closed -> in-progress (re-open); anything else 80608."""
+    check_status_value(new)
+    if (current, new) not in SESSION_TRANSITIONS:
+        raise ProxyError(
+            80608, 400,
+            f"Session Status Invalid: {current} -> {new} is not supported; close with open or in-progress -> "
+            "closed, re-open with closed -> in-progress",
+        )
+
+
+def check_identifier(identifier: object) -> str:
+    """A participant's Identifier: a phone number, returned in E.164 (80404 otherwise)."""
+    if identifier is None or not str(identifier).strip():
+        raise ProxyError(80701, 400, "Parameter Validation Failed: Identifier is required")
+    text = str(identifier).strip()
+    if len(text) > 191:
+        raise ProxyError(80404, 400, "Participant Identifier Invalid: longer than 191 characters")
+    try:
+        return parse_e164(text)
+    except InvalidNumber as exc:
+        raise ProxyError(80404, 400, f"Participant Identifier Invalid: {exc} (use E.164, e.g. +14155550100)") from None
+
+
+def check_friendly_name(name: str | None) -> None:
+    if name is not None and len(name) > 255:
+        raise ProxyError(80701, 400, "Parameter Validation Failed: FriendlyName is longer than 255 characters")
+
+
+def check_session_accepts_participants(status: str, session_sid: str) -> None:
+    """Participants join active sessions only (80607, Twilio's "Session Closed")."""
+    if status not in ACTIVE_STATUSES:
+        raise ProxyError(80607, 400, f"Session Closed: session {session_sid} is {status}; re-open it first")
+
+
+def check_participant_room(count: int) -> None:
+    """At most two participants a session (80609)."""
+    if count >= MAX_PARTICIPANTS:
+        raise ProxyError(80609, 400, f"Too Many Added Participants: a session has at most {MAX_PARTICIPANTS}")
+
+
+def check_not_in_session(identifier: str, present: bool) -> None:
+    """The same identifier cannot be in one session twice (80103)."""
+    if present:
+        raise ProxyError(80103, 400, f"Participant Already In Session: {identifier} is already in this session")
+
+
+def check_explicit_proxy(found: bool, what: str) -> None:
+    """An explicit ProxyIdentifier/ProxyIdentifierSid must be in the Service's pool (80605); reserved is fine."""
+    if not found:
+        raise ProxyError(80605, 400, f"Proxy Identifier Not In Service: {what} is not in this Service's pool")
+
+
+def check_proxy_sid_form(sid: str) -> None:
+    if not is_sid(sid, "PN"):
+        raise ProxyError(80407, 400, f"Phone Number Sid Invalid: {sid!r} is not PN followed by 32 hex digits")
+
+
+def check_not_held(identifier: str, phone_number: str, held_in: str | None) -> None:
+    """The core invariant: one identifier never holds the same proxy number in two active
+    sessions. A request that would break it conflicts (80623, 409)."""
+    if held_in is not None:
+        raise ProxyError(
+            80623, 409,
+            f"Duplicate Participant Request: {identifier} already holds {phone_number} in active session {held_in}",
+        )
+
+
+# -- number selection: where a proxy number must come from -----------------------------------
+
+def match_country(identifier_country: str | None, pool_countries: set[str]) -> str | None:
+    """The pool country an identifier's proxy number must come from.
+
+    Its own country when the pool holds numbers of it; otherwise a region sharing a
+    dialling code falls back to its home: +1 regions other than US/CA -> US, GG/IM/JE -> GB.
+    """
+    if identifier_country is None or identifier_country in pool_countries:
+        return identifier_country
+    if identifier_country in SHARED_CODE_HOME:
+        return SHARED_CODE_HOME[identifier_country]
+    if identifier_country not in NANP_OWN_COUNTRIES and _is_nanp_region(identifier_country):
+        return "US"
+    return identifier_country
+
+
+def _is_nanp_region(region: str) -> bool:
+    import phonenumbers
+
+    return phonenumbers.country_code_for_region(region) == 1
+
+
+def area_code(e164: str) -> str | None:
+    """The North American area code (NPA) of a +1 number; None elsewhere."""
+    return e164[2:5] if e164.startswith("+1") and len(e164) == 12 else None
+
+
+def uses_area_code(geo_match_level: str, identifier: str) -> bool:
+    """Area-code matching applies in North America only. The sandbox has no overlay or
+    distance data, so extended-area-code, overlay and radius match the area code too."""
+    return geo_match_level != "country" and area_code(identifier) is not None
+
+
+def required_capabilities(mode: str) -> tuple[str, ...]:
+    return {"voice-only": ("voice",), "message-only": ("sms",)}.get(mode, ("voice", "sms"))
+
+
+def no_proxies_for_service(count: int) -> None:
+    """An empty pool (80205)."""
+    if count == 0:
+        raise ProxyError(80205, 400, "No Proxies For Service: this Service's pool has no numbers")
+
+
+def no_proxy_for_country(count: int, country: str | None, identifier: str) -> None:
+    """No pool number (reserved or not) in the identifier's country (80203)."""
+    if count == 0:
+        raise ProxyError(
+            80203, 400, f"No Available Proxy For Country: the pool has no number for {identifier} ({country or '?'})"
+        )
+
+
+def no_proxy_for_area(count: int, npa: str | None, identifier: str) -> None:
+    """Area-code matching: no pool number in the identifier's area code (80206)."""
+    if count == 0:
+        raise ProxyError(
+            80206, 400,
+            f"No Available Proxy: no number meets the Service's GeoMatchLevel for {identifier} (area code {npa})",
+        )
+
+
+def no_capable_proxy(count: int, mode: str) -> None:
+    """No matching number can carry the session's mode: 80201 for voice modes (voice-and-message
+    needs voice and SMS on one number), 80202 for message-only."""
+    if count == 0:
+        if mode == "message-only":
+            raise ProxyError(80202, 400, "No Available Message Proxy: no matching pool number is SMS-capable")
+        need = "voice-capable" if mode == "voice-only" else "both voice- and SMS-capable"
+        raise ProxyError(80201, 400, f"No Available Voice Proxy: no matching pool number is {need}")
+
+
+def no_unreserved_proxy(count: int) -> None:
+    """Every matching number is reserved (80207): reserved numbers are only assigned explicitly."""
+    if count == 0:
+        raise ProxyError(80207, 400, "No unreserved numbers in proxy pool: every matching number is reserved")
+
+
+def no_unused_proxy(count: int, identifier: str, by_area_code: bool) -> None:
+    """Every matching unreserved number is already held by this identifier in another active
+    session: 80206 under area-code matching (its text names the GeoMatchLevel), else 80208."""
+    if count == 0:
+        if by_area_code:
+            raise ProxyError(
+                80206, 400,
+                f"No Available Proxy: every number in {identifier}'s area code is already in use by it in "
+                "other active sessions",
+            )
+        raise ProxyError(
+            80208, 400,
+            f"No Available Unused Proxy: every matching number is already in use by {identifier} in other "
+            "active sessions; add numbers or close one of its sessions",
+        )

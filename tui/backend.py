@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from tui.models import AccountNumber, Page, PhoneNumber, PoolStats, Service
+from tui.models import AccountNumber, Page, Participant, PhoneNumber, PoolStats, Service, Session
 
 # Twilio's titles for the codes this product meets (a subset of Twilio's public
 # catalogue; tests check every entry against ../shared/reference/twilio-error-codes.json).
@@ -34,6 +34,8 @@ ERROR_TITLES: dict[int, str] = {
     80207: "No unreserved numbers in proxy pool.",
     80208: "No Available Unused Proxy",
     80301: "Not Found Phone Number SID",
+    80308: "Session with the unique name not found.",
+    80404: "Participant Identifier Invalid",
     80407: "Phone Number Sid Invalid",
     80408: "Service Sid Invalid",
     80409: "Session Sid Invalid",
@@ -43,6 +45,7 @@ ERROR_TITLES: dict[int, str] = {
     80602: "Non Unique Service Name",
     80603: "Non Unique Session Name",
     80605: "Proxy Identifier Not In Service",
+    80607: "Session Closed",
     80608: "Session Status Invalid",
     80609: "Too Many Added Participants",
     80611: "Proxy Number In Active Sessions",
@@ -136,6 +139,59 @@ class Backend(Protocol):
     async def pool_stats(self, service_sid: str) -> PoolStats: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SessionBackend(Backend, Protocol):
+    """A backend that also runs Sessions and Participants (the pool in motion).
+
+    Kept apart from Backend until every backend has these methods, so an
+    isinstance(x, Backend) check never depends on them.
+    `participants` items are dicts with identifier, friendly_name, proxy_identifier,
+    proxy_identifier_sid (Twilio's PascalCase names are accepted too).
+    """
+
+    async def create_session(
+        self,
+        service_sid: str,
+        *,
+        unique_name: str | None = None,
+        ttl: int | None = None,
+        mode: str | None = None,
+        status: str | None = None,
+        participants: list[dict[str, Any]] | None = None,
+    ) -> Session: ...
+
+    async def get_session(self, service_sid: str, sid: str) -> Session: ...
+
+    async def list_sessions(
+        self, service_sid: str, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Session]: ...
+
+    async def update_session(
+        self, service_sid: str, sid: str, *, status: str | None = None, ttl: int | None = None
+    ) -> Session: ...
+
+    async def delete_session(self, service_sid: str, sid: str) -> None: ...
+
+    async def add_participant(
+        self,
+        service_sid: str,
+        session_sid: str,
+        *,
+        identifier: str,
+        friendly_name: str | None = None,
+        proxy_identifier: str | None = None,
+        proxy_identifier_sid: str | None = None,
+    ) -> Participant: ...
+
+    async def list_participants(
+        self, service_sid: str, session_sid: str, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Participant]: ...
+
+    async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant: ...
+
+    async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None: ...
 
 
 # Service fields a create/update accepts, as the seam names them (snake_case).

@@ -379,6 +379,129 @@ class PoolStats:
         return self.reserved_warning or self.unreserved_warning
 
 
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A Proxy Session (KC…): two participants talking through pool numbers."""
+
+    sid: str
+    service_sid: str
+    account_sid: str
+    date_created: datetime
+    date_updated: datetime
+    unique_name: str | None = None
+    status: str = "open"  # open | in-progress | closed | failed | unknown
+    mode: str = "voice-and-message"  # message-only | voice-only | voice-and-message
+    ttl: int = 0
+    date_started: datetime | None = None
+    date_ended: datetime | None = None
+    date_last_interaction: datetime | None = None
+    date_expiry: datetime | None = None
+    closed_reason: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        """Open and in-progress sessions hold their proxy numbers (they count in `in_use`)."""
+        return self.status in ("open", "in-progress")
+
+    def url(self, base: str = PROXY_BASE_URL) -> str:
+        return f"{base}/v1/Services/{self.service_sid}/Sessions/{self.sid}"
+
+    def to_twilio(self, base: str = PROXY_BASE_URL) -> dict[str, Any]:
+        url = self.url(base)
+        return {
+            "sid": self.sid,
+            "service_sid": self.service_sid,
+            "account_sid": self.account_sid,
+            "date_started": iso8601(self.date_started),
+            "date_ended": iso8601(self.date_ended),
+            "date_last_interaction": iso8601(self.date_last_interaction),
+            "date_expiry": iso8601(self.date_expiry),
+            "unique_name": self.unique_name,
+            "status": self.status,
+            "closed_reason": self.closed_reason,
+            "ttl": self.ttl,
+            "mode": self.mode,
+            "date_created": iso8601(self.date_created),
+            "date_updated": iso8601(self.date_updated),
+            "url": url,
+            "links": {"interactions": f"{url}/Interactions", "participants": f"{url}/Participants"},
+        }
+
+    @classmethod
+    def from_twilio(cls, data: dict[str, Any]) -> Session:
+        return cls(
+            sid=data["sid"],
+            service_sid=data.get("service_sid") or "",
+            account_sid=data.get("account_sid") or "",
+            date_created=parse_date(data.get("date_created")) or utcnow(),
+            date_updated=parse_date(data.get("date_updated")) or utcnow(),
+            unique_name=data.get("unique_name"),
+            status=data.get("status") or "open",
+            mode=data.get("mode") or "voice-and-message",
+            ttl=int(data.get("ttl") or 0),
+            date_started=parse_date(data.get("date_started")),
+            date_ended=parse_date(data.get("date_ended")),
+            date_last_interaction=parse_date(data.get("date_last_interaction")),
+            date_expiry=parse_date(data.get("date_expiry")),
+            closed_reason=data.get("closed_reason") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A Participant (KP…) of a Session: its own number (identifier) and the pool
+    number it reaches its partner through (proxy_identifier)."""
+
+    sid: str
+    session_sid: str
+    service_sid: str
+    account_sid: str
+    identifier: str
+    date_created: datetime
+    date_updated: datetime
+    proxy_identifier: str | None = None
+    proxy_identifier_sid: str | None = None
+    friendly_name: str | None = None
+    date_deleted: datetime | None = None
+
+    def url(self, base: str = PROXY_BASE_URL) -> str:
+        return f"{base}/v1/Services/{self.service_sid}/Sessions/{self.session_sid}/Participants/{self.sid}"
+
+    def to_twilio(self, base: str = PROXY_BASE_URL) -> dict[str, Any]:
+        url = self.url(base)
+        return {
+            "sid": self.sid,
+            "session_sid": self.session_sid,
+            "service_sid": self.service_sid,
+            "account_sid": self.account_sid,
+            "friendly_name": self.friendly_name,
+            "identifier": self.identifier,
+            "proxy_identifier": self.proxy_identifier,
+            "proxy_identifier_sid": self.proxy_identifier_sid,
+            "date_deleted": iso8601(self.date_deleted),
+            "date_created": iso8601(self.date_created),
+            "date_updated": iso8601(self.date_updated),
+            "url": url,
+            "links": {"message_interactions": f"{url}/MessageInteractions"},
+        }
+
+    @classmethod
+    def from_twilio(cls, data: dict[str, Any]) -> Participant:
+        return cls(
+            sid=data["sid"],
+            session_sid=data.get("session_sid") or "",
+            service_sid=data.get("service_sid") or "",
+            account_sid=data.get("account_sid") or "",
+            identifier=data.get("identifier") or "",
+            date_created=parse_date(data.get("date_created")) or utcnow(),
+            date_updated=parse_date(data.get("date_updated")) or utcnow(),
+            proxy_identifier=data.get("proxy_identifier"),
+            proxy_identifier_sid=data.get("proxy_identifier_sid"),
+            friendly_name=data.get("friendly_name"),
+            date_deleted=parse_date(data.get("date_deleted")),
+        )
+
+
 T = TypeVar("T")
 
 
@@ -398,6 +521,6 @@ def as_dict(obj: Any) -> dict[str, Any]:
 
 
 __all__ = [
-    "AccountNumber", "Capabilities", "InvalidNumber", "Page", "PhoneNumber", "PoolStats", "Service",
-    "format_international", "is_sid", "iso_country", "mask_sid", "new_sid", "parse_e164", "replace",
+    "AccountNumber", "Capabilities", "InvalidNumber", "Page", "Participant", "PhoneNumber", "PoolStats", "Service",
+    "Session", "format_international", "is_sid", "iso_country", "mask_sid", "new_sid", "parse_e164", "replace",
 ]
