@@ -46,3 +46,7 @@ async def sandbox_world(tmp_path: Path) -> AsyncIterator[World]:
 BACKENDS: dict[str, Callable[[Path], contextlib.AbstractAsyncContextManager[World]]] = {
     "sandbox": sandbox_world,
 }
+
+# Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend);
+# the live one joins when its session methods exist. Used by tests/test_sessions_conformance.py.
+SESSION_BACKENDS: list[str] = ["sandbox"]
