@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import copy
 import logging
 import random
 import socket
@@ -497,7 +498,11 @@ def serve_command(args: Any) -> int:
         if args.public_url:
             print(f"links point at {args.public_url}", file=sys.stderr)
         print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
-        config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True,
+        # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
+        # three lines above (a script can read them); the access log shows no headers, so no credential
+        log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+        log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+        config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
                                 timeout_graceful_shutdown=5)
         with contextlib.suppress(KeyboardInterrupt):
             Server(config).run(sockets=[sock])
