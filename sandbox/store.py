@@ -104,7 +104,8 @@ def read_json_file(path: Path, fmt: str) -> dict[str, Any]:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise StoreError(f"sandbox file {path} is corrupt (not JSON: {exc}); it was left as it is") from None
-    meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
+    meta = data.get(META) if isinstance(data, dict) else None
+    meta = meta.get("1") if isinstance(meta, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise StoreError(f"{path} is not a proxy-pool sandbox file; it was left as it is")
     if meta.get("version") != VERSION:
