@@ -1,0 +1,242 @@
+"""The proxy-pool Textual app, and create_app(): the one factory the CLI and the tests share.
+
+The app owns the backend and runs every backend call in a worker (the methods at the
+bottom). A worker posts a message to the screen that asked; the screen's handler
+changes its widgets. Screens never touch the backend themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from tui.backend import Backend
+from tui.models import PhoneNumber, PoolStats, Service, mask_sid
+from tui.screens.messages import (
+    AccountNumbersLoaded,
+    BackendFailed,
+    BulkOutcome,
+    BulkStep,
+    NumberAdded,
+    NumberRemoved,
+    PageFailed,
+    PageLoaded,
+    PoolScanned,
+    RemoveFailed,
+    ReservationFailed,
+    ReservationSaved,
+    ServicesLoaded,
+    StatsLoaded,
+    describe_error,
+)
+from tui.widgets.world_bar import WorldInfo
+
+SCAN_PAGE_SIZE = 100  # Proxy lists return at most 100 records a page
+
+
+class ProxyPoolApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "proxy-pool"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+    ]
+
+    def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
+                 startup_note: str | None = None, calm_errors: bool = False):
+        super().__init__()
+        self.backend = backend
+        self.world = world
+        self.page_size = page_size
+        self.startup_note = startup_note
+        # A real run turns an unexpected exception into one line instead of a traceback;
+        # tests keep Textual's default so a bug fails the test.
+        self.calm_errors = calm_errors
+        self.service_names: dict[str, str] = {}
+        # Mutations run one at a time, in the order the keys were pressed.
+        self._mutations = asyncio.Lock()
+
+    @property
+    def read_only(self) -> bool:
+        return self.world.read_only
+
+    def on_mount(self) -> None:
+        from tui.screens.services import ServicesScreen
+
+        self.theme = "textual-dark"
+        self.push_screen(ServicesScreen(self.world))
+        if self.startup_note:
+            self.notify(self.startup_note, title="Sandbox", timeout=8)
+
+    # -- keys and the command palette -----------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.read_only))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the current screen (as its bindings list them), then Textual's own."""
+        seen: set[str] = set()
+        for _key, binding in screen._bindings:
+            if binding.description and binding.action not in seen:
+                seen.add(binding.action)
+                yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
+                                    partial(screen.run_action, binding.action))
+        yield SystemCommand("Keys", "Show every key", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not self.calm_errors:
+            super()._handle_exception(error)
+            return
+        self._return_code = 1
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        report = describe_error(cause)
+        self.panic(Text(f"proxy-pool: error: {report.title}: {report.message}"))
+
+    def notify_error(self, action: str, error: BaseException) -> None:
+        report = describe_error(error)
+        self.notify(f"{action}: {report.text}", title=report.title, severity="error", timeout=10)
+
+    # -- workers: every backend call happens here ----------------------------------------------
+
+    @work(group="services", exclusive=True, exit_on_error=False)
+    async def load_services(self, target: Screen) -> None:
+        try:
+            services: list[Service] = []
+            token = None
+            while True:
+                page = await self.backend.list_services(50, token)
+                services.extend(page.items)
+                token = page.next_token
+                if not token:
+                    break
+            stats: dict[str, PoolStats] = {}
+            for service in services:
+                stats[service.sid] = await self.backend.pool_stats(service.sid)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a notification
+            target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
+            return
+        self.service_names = {s.sid: s.unique_name for s in services}
+        target.post_message(ServicesLoaded(services, stats))
+
+    @work(group="pages", exit_on_error=False)
+    async def load_page(self, target: Screen, service_sid: str, index: int, token: str | None,
+                        prefetch: bool = False, tag: int = 0) -> None:
+        try:
+            page = await self.backend.list_numbers(service_sid, self.page_size, token)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(PageFailed(index, describe_error(exc), prefetch, tag))
+            return
+        target.post_message(PageLoaded(index, list(page.items), page.next_token, prefetch, tag))
+
+    @work(group="stats", exit_on_error=False)
+    async def load_stats(self, target: Screen, service_sid: str) -> None:
+        try:
+            stats = await self.backend.pool_stats(service_sid)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Loading the pool's counts", describe_error(exc), exc))
+            return
+        target.post_message(StatsLoaded(stats))
+
+    @work(group="mutations", exit_on_error=False)
+    async def set_reserved(self, target: Screen, previous: PhoneNumber, is_reserved: bool) -> None:
+        async with self._mutations:
+            try:
+                number = await self.backend.set_reserved(previous.service_sid, previous.sid, is_reserved)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(ReservationFailed(previous, describe_error(exc)))
+                return
+        target.post_message(ReservationSaved(number))
+
+    @work(group="mutations", exit_on_error=False)
+    async def remove_number(self, target: Screen, number: PhoneNumber) -> None:
+        async with self._mutations:
+            try:
+                await self.backend.remove_number(number.service_sid, number.sid)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(RemoveFailed(number, describe_error(exc), exc))
+                return
+        target.post_message(NumberRemoved(number))
+
+    @work(group="mutations", exit_on_error=False)
+    async def add_number(self, target: Screen, service_sid: str, *, sid: str | None = None,
+                         phone_number: str | None = None, is_reserved: bool = False) -> None:
+        async with self._mutations:
+            try:
+                number = await self.backend.add_number(service_sid, sid=sid, phone_number=phone_number,
+                                                       is_reserved=is_reserved)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(BackendFailed("Adding the number", describe_error(exc), exc))
+                return
+        target.post_message(NumberAdded(number))
+
+    @work(group="account-numbers", exclusive=True, exit_on_error=False)
+    async def load_account_numbers(self, target: Screen) -> None:
+        """The account's numbers, a page at a time (the add dialog lists them as they come)."""
+        try:
+            token = None
+            while True:
+                page = await self.backend.list_account_numbers(SCAN_PAGE_SIZE, token)
+                token = page.next_token
+                if not target.post_message(AccountNumbersLoaded(list(page.items), done=not token)) or not token:
+                    return
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Listing the account's numbers", describe_error(exc), exc))
+
+    @work(group="scan", exclusive=True, exit_on_error=False)
+    async def scan_pool(self, target: Screen, service_sid: str) -> None:
+        """Every number of a pool, a page at a time (the filter searches the whole pool)."""
+        try:
+            token = None
+            while True:
+                page = await self.backend.list_numbers(service_sid, SCAN_PAGE_SIZE, token)
+                token = page.next_token
+                if not target.post_message(PoolScanned(list(page.items), done=not token)) or not token:
+                    return
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Searching the pool", describe_error(exc), exc))
+
+    @work(group="bulk", exclusive=True, exit_on_error=False)
+    async def run_bulk(self, target: Screen, operation: str, numbers: list[PhoneNumber],
+                       reserve: bool = True) -> None:
+        """One operation ("reserve" or "remove") over many numbers, one outcome per number."""
+        total = len(numbers)
+        for done, number in enumerate(numbers, start=1):
+            async with self._mutations:
+                try:
+                    if operation == "remove":
+                        await self.backend.remove_number(number.service_sid, number.sid)
+                        outcome = BulkOutcome(number, True, "removed")
+                    else:
+                        saved = await self.backend.set_reserved(number.service_sid, number.sid, reserve)
+                        outcome = BulkOutcome(saved, True, "reserved" if reserve else "unreserved")
+                except Exception as exc:  # noqa: BLE001
+                    report = describe_error(exc)
+                    code = f"{report.code} " if report.code else ""
+                    outcome = BulkOutcome(number, False, f"{code}{report.message}")
+            target.post_message(BulkStep(outcome, done, total))
+
+
+def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
+               world_label: str | None = None, startup_note: str | None = None,
+               calm_errors: bool = False) -> ProxyPoolApp:
+    """The app over `backend`; world_label defaults to the sandbox path or the masked account SID."""
+    kind = "live" if getattr(backend, "kind", "sandbox") == "live" else "sandbox"
+    if world_label is None:
+        path: Any = getattr(backend, "path", None)
+        world_label = str(path) if kind == "sandbox" and path else mask_sid(backend.account_sid)
+    world = WorldInfo(kind=kind, label=world_label, read_only=read_only)
+    return ProxyPoolApp(backend, world=world, page_size=page_size, startup_note=startup_note,
+                        calm_errors=calm_errors)

@@ -1,0 +1,123 @@
+"""run_app(args): choose the backend (sandbox file, live Twilio, or the default sandbox) and run the app.
+
+A backend that cannot be opened is one line on stderr (`proxy-pool: error: ...`) and exit 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SEED = 7
+
+
+class LaunchError(Exception):
+    """Why the app cannot start; str() is the one line the user reads."""
+
+
+def default_sandbox_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("proxy-pool") / "sandbox.json"
+
+
+def has_live_credentials(env: dict[str, str] | os._Environ = os.environ) -> bool:
+    """TWILIO_ACCOUNT_SID with an auth token, or with an API key and its secret."""
+    if not env.get("TWILIO_ACCOUNT_SID"):
+        return False
+    if env.get("TWILIO_AUTH_TOKEN"):
+        return True
+    return bool(env.get("TWILIO_API_KEY") and (env.get("TWILIO_API_SECRET") or env.get("TWILIO_API_KEY_SECRET")))
+
+
+def open_sandbox(path: str | Path) -> Any:
+    from sandbox.backend import SandboxBackend
+    from tui.backend import ProxyError
+
+    try:
+        return SandboxBackend(Path(path).expanduser())
+    except ProxyError as exc:  # StoreError, SandboxInUse: the message names the file and the cause
+        raise LaunchError(exc.message) from None
+    except Exception as exc:  # noqa: BLE001 - whatever else, one line
+        raise LaunchError(f"cannot open sandbox {path}: {type(exc).__name__}: {exc}") from None
+
+
+def open_live(args: argparse.Namespace) -> Any:
+    try:
+        from tui.live import CredentialsError, backend_from_args
+    except ImportError as exc:
+        raise LaunchError(f"the live backend is not available in this build ({exc.name or exc}); "
+                          "use --sandbox PATH") from None
+    try:
+        return backend_from_args(args)
+    except CredentialsError as exc:
+        raise LaunchError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001
+        raise LaunchError(f"cannot start the live backend: {type(exc).__name__}: {exc}") from None
+
+
+def create_default_sandbox(path: Path) -> None:
+    try:
+        from sandbox.commands import build_sandbox
+    except ImportError:
+        raise LaunchError("no sandbox yet and this build cannot make the demo one; "
+                          "create one with: proxy-pool sandbox init PATH") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build_sandbox(path, kind="demo", seed=DEFAULT_SEED)
+    except LaunchError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        raise LaunchError(f"cannot create the demo sandbox at {path}: {message}") from None
+
+
+def choose_backend(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The backend to run on, and a note for the user (the default sandbox was just created)."""
+    if getattr(args, "sandbox", None):
+        return open_sandbox(args.sandbox), None
+    if getattr(args, "live", False) or has_live_credentials():
+        return open_live(args), None
+    path = default_sandbox_path()
+    note = None
+    if not path.exists():
+        create_default_sandbox(path)
+        note = f"Created a demo sandbox at {path} (no Twilio credentials in the environment)."
+    return open_sandbox(path), note
+
+
+def close_backend(backend: Any) -> None:
+    try:
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
+        else:
+            asyncio.run(backend.aclose())
+    except Exception:  # noqa: BLE001 - closing must not turn a clean exit into a traceback
+        pass
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from tui.app import create_app
+
+    try:
+        backend, note = choose_backend(args)
+    except LaunchError as exc:
+        print(f"proxy-pool: error: {exc}", file=sys.stderr)
+        return 1
+    if note:
+        print(f"proxy-pool: {note}", file=sys.stderr)
+    try:
+        app = create_app(backend, read_only=bool(getattr(args, "read_only", False)),
+                         page_size=getattr(args, "page_size", 50) or 50, startup_note=note, calm_errors=True)
+        app.run()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        close_backend(backend)
+    return app.return_code or 0

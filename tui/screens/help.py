@@ -1,0 +1,71 @@
+"""Every key, by screen (mutating keys only when the app may change the account)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+SERVICES_KEYS = [
+    ("enter", "open the highlighted Service's pool"),
+    ("/", "filter Services by name or SID"),
+    ("ctrl+r", "refresh"),
+]
+POOL_KEYS = [
+    ("n / p", "next / previous page (page-down / page-up at the table's edge too)"),
+    ("↑ ↓ home end", "move in the page"),
+    ("space", "mark or unmark the highlighted number"),
+    ("/", "filter the whole pool by number, friendly name or country"),
+    ("escape", "clear the filter, then the marks, then back to Services"),
+    ("ctrl+r", "refresh the page and the counts"),
+]
+POOL_MUTATING_KEYS = [
+    ("r", "reserve / unreserve the highlighted number (all marked numbers, after a confirmation)"),
+    ("d / delete", "remove the highlighted number (all marked numbers) after a confirmation"),
+    ("a", "add a number from the account, or by SID / E.164"),
+]
+DIALOG_KEYS = [
+    ("y / n / escape", "in a confirmation: yes / no / cancel"),
+    ("tab", "next field in a dialog"),
+]
+GLOBAL_KEYS = [
+    ("?", "this help"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("q", "quit"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("question_mark", "close", "Close", show=False),
+    ]
+
+    def __init__(self, read_only: bool = False):
+        super().__init__()
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold yellow", no_wrap=True)
+        table.add_column()
+        sections = [("Services", SERVICES_KEYS),
+                    ("Pool", POOL_KEYS + ([] if self.read_only else POOL_MUTATING_KEYS)),
+                    ("Dialogs", DIALOG_KEYS), ("Everywhere", GLOBAL_KEYS)]
+        for title, keys in sections:
+            table.add_row(f"[b u]{title}[/]", "")
+            for key, what in keys:
+                table.add_row(key, what)
+            table.add_row("", "")
+        if self.read_only:
+            table.add_row("[b]READ-ONLY[/]", "keys that change the account are not available")
+        with VerticalScroll(id="dialog", classes="help"):
+            yield Static("Keys", id="dialog-title")
+            yield Static(table)
+            yield Static("escape closes", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,39 @@
+"""The detail pane: every field of the highlighted pool number."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.models import PhoneNumber, format_international
+
+
+def capabilities_words(number: PhoneNumber) -> str:
+    caps = number.capabilities
+    words = [name for name, on in (("voice", caps.voice), ("SMS", caps.sms), ("MMS", caps.mms),
+                                   ("fax", caps.fax)) if on]
+    return ", ".join(words) or "none"
+
+
+class NumberDetail(Static):
+    def show(self, number: PhoneNumber | None, marked: bool = False) -> None:
+        if number is None:
+            self.update(Text("No number highlighted.", style="dim"))
+            return
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(no_wrap=True)
+        reserved = "yes (never given to new sessions)" if number.is_reserved else "no (available to sessions)"
+        in_use = f"{number.in_use} active session{'s' if number.in_use != 1 else ''}"
+        grid.add_row("Number", f"{format_international(number.phone_number)}  ({number.phone_number})",
+                     "SID", number.sid)
+        grid.add_row("Friendly name", number.friendly_name or "", "Service", number.service_sid)
+        grid.add_row("Country", number.iso_country or "?", "Capabilities", capabilities_words(number))
+        grid.add_row("Reserved", reserved, "In use", in_use)
+        grid.add_row("Added", number.date_created.strftime("%Y-%m-%d %H:%M UTC"),
+                     "Updated", number.date_updated.strftime("%Y-%m-%d %H:%M UTC")
+                     + ("   [marked]" if marked else ""))
+        self.update(grid)
