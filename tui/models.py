@@ -90,6 +90,17 @@ def iso_country(e164: str) -> str | None:
         return None
 
 
+def number_type(e164: str) -> str:
+    """Twilio's IncomingPhoneNumber `type`: local, mobile or toll-free."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return "local"
+    if kind == phonenumbers.PhoneNumberType.TOLL_FREE:
+        return "toll-free"
+    return "mobile" if kind == phonenumbers.PhoneNumberType.MOBILE else "local"
+
+
 def format_international(e164: str) -> str:
     """+14155550100 -> +1 415-555-0100, for people; the wire keeps E.164."""
     try:
@@ -331,10 +342,8 @@ class AccountNumber:
             "emergency_address_status": "unregistered",
             "bundle_sid": None,
             "status": "in-use",
-            "subresource_uris": {
-                "assigned_add_ons": f"/2010-04-01/Accounts/{self.account_sid}"
-                f"/IncomingPhoneNumbers/{self.sid}/AssignedAddOns.json"
-            },
+            # exactly the 2010 spec's fields: it has `type` and no subresource_uris
+            "type": number_type(self.phone_number),
         }
 
     @classmethod
