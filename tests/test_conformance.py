@@ -236,14 +236,17 @@ async def test_80611_number_in_use_cannot_be_removed_until_it_drains(world):
     ks = service(world)
     owned = buy(world, 1)[0]
     await world.backend.add_number(ks.sid, sid=owned.sid)
-    # Sessions are a later issue; until then the only way to make a number busy is to
-    # set the sandbox's in_use count for it directly.
-    world.arrange(lambda: world.account.in_use.__setitem__(owned.sid, 1))
+    # arrange: an open session whose participant got this number (the pool's only one) as proxy
+    session = world.arrange(world.account.create_session, ks.sid, unique_name="order-1042")
+    participant = world.arrange(world.account.add_participant, ks.sid, session.sid, identifier="+12124567890")
+    assert participant.proxy_identifier_sid == owned.sid
     assert (await world.backend.get_number(ks.sid, owned.sid)).in_use == 1
+    assert (await world.backend.pool_stats(ks.sid)).in_use_numbers == 1
     await rejected(world, world.backend.remove_number(ks.sid, owned.sid), 80611, 400)
-    # reserve it, let it drain, then remove it
+    # reserve it, let it drain (the session closes), then remove it
     assert (await world.backend.set_reserved(ks.sid, owned.sid, True)).is_reserved
-    world.arrange(lambda: world.account.in_use.__setitem__(owned.sid, 0))
+    world.arrange(world.account.update_session, ks.sid, session.sid, status="closed")
+    assert (await world.backend.get_number(ks.sid, owned.sid)).in_use == 0
     await world.backend.remove_number(ks.sid, owned.sid)
     assert (await world.backend.list_numbers(ks.sid)).items == []
 
