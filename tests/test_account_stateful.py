@@ -182,8 +182,9 @@ class PoolMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model)
     @rule(pick=st.integers(0, OWNED - 1), busy=st.integers(0, 2))
     def occupy(self, pick, busy):
-        # Sessions are a later issue: a pool number is made busy (or drained) by setting
-        # the sandbox's in_use count for it directly.
+        # A pool number is made busy (or drained) by setting the sandbox's in_use count
+        # directly: this machine is about pool operations (sessions have their own
+        # stateful test), and it keeps 80611 a few steps away instead of dozens.
         held = sorted(self.model)
         self.account.in_use[held[pick % len(held)]] = busy
 
@@ -199,7 +200,7 @@ class PoolMachine(RuleBasedStateMachine):
     @rule()
     def reopen(self):
         """Close and open the account from disk: everything acknowledged is there."""
-        # in_use counts sessions, which are not stored yet, so they start from zero again
+        # in_use set directly by `occupy` is not backed by stored sessions, so it restarts at zero
         before = snapshot(self.account, with_in_use=False)
         self.account.close()
         self.account = SandboxAccount.open(self.path)
