@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -62,6 +61,7 @@ class ProxyPoolApp(App):
         # tests keep Textual's default so a bug fails the test.
         self.calm_errors = calm_errors
         self.service_names: dict[str, str] = {}
+        self.crash_line: str | None = None
         # Mutations run one at a time, in the order the keys were pressed.
         self._mutations = asyncio.Lock()
 
@@ -92,7 +92,7 @@ class ProxyPoolApp(App):
             if binding.description and binding.action not in seen:
                 seen.add(binding.action)
                 yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
-                                    partial(screen.run_action, binding.action))
+                                    partial(self.call_later, screen.run_action, binding.action))
         yield SystemCommand("Keys", "Show every key", self.action_help)
         yield from super().get_system_commands(screen)
 
@@ -100,10 +100,13 @@ class ProxyPoolApp(App):
         if not self.calm_errors:
             super()._handle_exception(error)
             return
-        self._return_code = 1
+        # A bug, not a backend failure (those are notifications): leave with one line, which
+        # run_app prints after the terminal is restored, instead of Textual's traceback.
+        self._exception_event.set()  # anyone waiting on the app (a Pilot) stops waiting
         cause = error.error if isinstance(error, WorkerFailed) else error
         report = describe_error(cause)
-        self.panic(Text(f"proxy-pool: error: {report.title}: {report.message}"))
+        self.crash_line = f"proxy-pool: error: {report.title}: {report.message}".replace("\n", " ")
+        self.exit(return_code=1)
 
     def notify_error(self, action: str, error: BaseException) -> None:
         report = describe_error(error)

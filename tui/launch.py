@@ -61,17 +61,18 @@ def open_live(args: argparse.Namespace) -> Any:
         raise LaunchError(f"cannot start the live backend: {type(exc).__name__}: {exc}") from None
 
 
-def create_default_sandbox(path: Path) -> None:
+def create_default_sandbox(path: Path) -> Any:
+    """Make the demo sandbox at `path`; returns its open SandboxBackend."""
     try:
         from sandbox.commands import build_sandbox
     except ImportError:
         raise LaunchError("no sandbox yet and this build cannot make the demo one; "
                           "create one with: proxy-pool sandbox init PATH") from None
     try:
+        from sandbox.backend import SandboxBackend
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        build_sandbox(path, kind="demo", seed=DEFAULT_SEED)
-    except LaunchError:
-        raise
+        return SandboxBackend(build_sandbox(path, kind="demo", seed=DEFAULT_SEED))
     except Exception as exc:  # noqa: BLE001
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         raise LaunchError(f"cannot create the demo sandbox at {path}: {message}") from None
@@ -84,11 +85,10 @@ def choose_backend(args: argparse.Namespace) -> tuple[Any, str | None]:
     if getattr(args, "live", False) or has_live_credentials():
         return open_live(args), None
     path = default_sandbox_path()
-    note = None
     if not path.exists():
-        create_default_sandbox(path)
         note = f"Created a demo sandbox at {path} (no Twilio credentials in the environment)."
-    return open_sandbox(path), note
+        return create_default_sandbox(path), note
+    return open_sandbox(path), None
 
 
 def close_backend(backend: Any) -> None:
@@ -120,4 +120,6 @@ def run_app(args: argparse.Namespace) -> int:
         return 130
     finally:
         close_backend(backend)
+    if app.crash_line:
+        print(app.crash_line, file=sys.stderr)
     return app.return_code or 0

@@ -132,6 +132,7 @@ class AddNumberScreen(ModalScreen[AddRequest | None]):
         number = self.known.get(event.option.id or "")
         if number is not None:
             self.query_one("#number-input", Input).value = number.phone_number
+            self.validate(number.phone_number)  # enables Add now, so it can take the focus
             self.query_one("#add", Button).focus()
 
     # -- validation as you type ------------------------------------------------------------------------

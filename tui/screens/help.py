@@ -64,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("[b]READ-ONLY[/]", "keys that change the account are not available")
         with VerticalScroll(id="dialog", classes="help"):
             yield Static("Keys", id="dialog-title")
-            yield Static(table)
+            yield Static(table, id="help-keys")
             yield Static("escape closes", classes="hint")
 
     def action_close(self) -> None:

@@ -1,0 +1,108 @@
+"""The add dialog: the account's free numbers, the ones that cannot be added and why,
+a typed SID or E.164 number validated as you type, and the "reserved" checkbox."""
+
+from __future__ import annotations
+
+from tests.app_fixtures import running_app
+from tui.models import format_international
+
+
+def option_texts(screen) -> list[tuple[str, bool]]:
+    options = screen.query_one("#free-numbers")
+    return [(str(o.prompt), o.disabled) for o in options.options]
+
+
+def free_numbers(account):
+    """The account's numbers in no pool and no Messaging Service, in the account's order."""
+    numbers, token = [], None
+    while True:
+        page = account.list_account_numbers(100, token)
+        numbers += [n for n in page.items if n.service_sid is None and not n.messaging_service_sid]
+        token = page.next_token
+        if not token:
+            return numbers
+
+
+async def test_dialog_lists_free_numbers_first_and_marks_the_ones_that_cannot_be_added(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        await s.press("a")
+        dialog = s.screen
+        assert type(dialog).__name__ == "AddNumberScreen"
+        options = option_texts(dialog)
+        free = [text for text, disabled in options if not disabled]
+        blocked = [text for text, disabled in options if disabled]
+        assert len(free) == 6 and all("✗" not in t for t in free)
+        assert options[:6] == [(t, False) for t in free]  # free ones first
+        assert any("✗ in Messaging Service MG" in t for t in blocked)
+        assert any("✗ in Service deliveries" in t for t in blocked)
+        # numbers already in this pool are not offered at all
+        own = s.account.list_numbers(s.account.service_by_name["support-line"], 50).items
+        assert not any(format_international(n.phone_number) in t for n in own for t, _ in options)
+        assert "6 can be added" in s.text("#free-title")
+
+
+async def test_validation_as_you_type(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        await s.press("a")
+        add = s.screen.query_one("#add")
+        assert add.disabled
+        await s.press(*"+1415")
+        assert "Not a valid E.164 number yet" in s.text("#validation") and add.disabled
+        await s.press(*"5555000")
+        assert s.text("#validation").startswith("OK: +1 415-555-5000") and not add.disabled
+        await s.press("ctrl+u", *"PN12")
+        assert "PN and 32 hex digits (4 characters so far" in s.text("#validation") and add.disabled
+        # a number in a Messaging Service: valid form, but it cannot be added, and says why
+        await s.press("ctrl+u", *"+14155556000")
+        assert "cannot be added: in Messaging Service" in s.text("#validation") and add.disabled
+        # a valid number the account does not own: Twilio will refuse it, and the dialog says so
+        await s.press("ctrl+u", *"+14155559999")
+        assert "not one of this account's numbers" in s.text("#validation") and not add.disabled
+
+
+async def test_add_typed_number_reserved(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        sid = s.account.service_by_name["support-line"]
+        await s.press("a")
+        await s.press(*"+14155555001")
+        await s.press("tab", "space")  # to the checkbox, tick it
+        assert s.screen.query_one("#reserved").value
+        await s.press("ctrl+s")
+        assert type(s.screen).__name__ == "PoolScreen"
+        added = [n for n in s.account.list_numbers(sid, 50).items if n.phone_number == "+14155555001"]
+        assert len(added) == 1 and added[0].is_reserved
+        assert "+1 415-555-5001" in [r[1] for r in s.table_rows()]
+        assert "Added +1 415-555-5001 to support-line (reserved)" in s.notes_text()
+        assert "numbers 1–9 of 9" in s.text("#pager")
+
+
+async def test_add_by_picking_from_the_list_and_by_sid(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        sid = s.account.service_by_name["support-line"]
+        spare = free_numbers(s.account)
+        await s.press("a", "tab", "tab", "enter")  # input -> checkbox -> list; enter picks the first free one
+        assert s.screen.query_one("#number-input").value == spare[0].phone_number
+        await s.press("enter")  # focus is on Add now
+        pooled = {n.sid: n for n in s.account.list_numbers(sid, 50).items}
+        assert spare[0].sid in pooled and not pooled[spare[0].sid].is_reserved
+        await s.press("a", *spare[1].sid, "ctrl+s")
+        pooled = {n.sid for n in s.account.list_numbers(sid, 50).items}
+        assert spare[1].sid in pooled
+
+
+async def test_escape_cancels_and_a_refusal_is_a_notification(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        sid = s.account.service_by_name["support-line"]
+        before = s.account.pool_stats(sid)
+        await s.press("a", *"+14155555002", "escape")
+        assert type(s.screen).__name__ == "PoolScreen"
+        assert s.account.pool_stats(sid) == before
+        # a number the account does not own: the backend answers 21422 and nothing changes
+        await s.press("a", *"+14155559999", "enter")
+        assert "21422" in s.notes_text() and "https://www.twilio.com/docs/errors/21422" in s.notes_text()
+        assert s.account.pool_stats(sid) == before

@@ -1,0 +1,121 @@
+"""The Services screen, the header's world badge, --read-only, help and the command palette."""
+
+from __future__ import annotations
+
+from textual.color import Color
+
+from tests.app_fixtures import running_app
+from tui.models import mask_sid
+
+
+class LiveLooking:
+    """The sandbox behind a backend that says it is live (the header must say LIVE)."""
+
+    kind = "live"
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    @property
+    def account_sid(self):
+        return self._inner.account_sid
+
+
+async def test_services_table_and_sandbox_badge_with_path(tmp_path):
+    async with running_app(tmp_path) as s:
+        rows = s.table_rows("#services")
+        assert rows[0][:5] == ["support-line", s.account.service_by_name["support-line"], "prefer-sticky",
+                               "country", "1h"]
+        assert rows[1][2:5] == ["avoid-sticky", "area-code", "1d"]
+        badge = s.screen.query_one("#world-badge")
+        assert s.text("#world-badge").strip() == f"SANDBOX {tmp_path / 'sandbox.json'}"
+        assert badge.has_class("-sandbox") and not badge.has_class("-live")
+        assert badge.styles.background == Color.parse(s.app.get_css_variables()["warning"])
+        assert not s.screen.query("#read-only-badge")
+        assert "3 Services" in s.text("#status")
+
+
+async def test_live_badge_masks_the_account_sid_in_another_style(tmp_path, monkeypatch):
+    from sandbox.backend import SandboxBackend
+    from tests.app_fixtures import build_app_sandbox
+
+    account = build_app_sandbox(tmp_path / "sandbox.json")
+    async with running_app(tmp_path, account=account, backend=LiveLooking(SandboxBackend(account))) as s:
+        badge = s.screen.query_one("#world-badge")
+        text = s.text("#world-badge").strip()
+        assert text == f"LIVE {mask_sid(account.account_sid)}" and account.account_sid not in text
+        assert badge.has_class("-live") and not badge.has_class("-sandbox")
+        # a different look from the sandbox badge (warning colour), on every screen
+        assert badge.styles.background == Color.parse(s.app.get_css_variables()["error"])
+        await s.open_pool("support-line")
+        assert s.text("#world-badge").strip().startswith("LIVE AC…")
+
+
+async def test_filter_services_by_name_and_enter_opens_the_match(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.press("slash", *"deliv")
+        assert [r[0] for r in s.table_rows("#services")] == ["deliveries"]
+        assert "1 of 3 Services match" in s.text("#status")
+        await s.press("enter", "enter")  # keep the filter, then open the highlighted Service
+        assert type(s.screen).__name__ == "PoolScreen" and s.screen.service.unique_name == "deliveries"
+        await s.press("escape")
+        await s.press("slash", "escape")
+        assert len(s.table_rows("#services")) == 3
+
+
+async def test_read_only_shows_badge_and_registers_no_mutating_key(tmp_path):
+    async with running_app(tmp_path, read_only=True) as s:
+        assert "READ-ONLY" in s.text("#read-only-badge")
+        await s.open_pool("support-line")
+        sid = s.account.service_by_name["support-line"]
+        before = s.account.list_numbers(sid, 50).items
+        keys = {binding.action for _, binding in s.screen._bindings}
+        assert not keys & {"toggle_reserved", "remove", "add"}
+        await s.press("r", "d", "delete", "a")
+        assert type(s.screen).__name__ == "PoolScreen"
+        assert s.account.list_numbers(sid, 50).items == before
+        titles = [c.title for c in s.app.get_system_commands(s.screen)]
+        assert "Next page" in titles and "Reserve/unreserve" not in titles and "Remove" not in titles
+
+
+async def test_every_pool_action_is_in_the_command_palette(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.open_pool("support-line")
+        titles = {c.title for c in s.app.get_system_commands(s.screen)}
+        assert {"Next page", "Prev page", "Mark", "Filter", "Back", "Refresh", "Reserve/unreserve", "Remove",
+                "Add number", "Keys", "Quit"} <= titles
+        # running one from the palette does what the key does
+        first = s.table_rows()[0][7]
+        await s.press("ctrl+p")
+        assert type(s.screen).__name__ == "CommandPalette"
+        await s.press(*"Reserve/unreserve")
+        await s.press("enter")
+        assert type(s.screen).__name__ == "PoolScreen"
+        assert s.account.get_number(s.account.service_by_name["support-line"], first).is_reserved
+        assert s.table_rows()[0][5] == "reserved"
+
+
+async def test_help_lists_every_key(tmp_path):
+    async with running_app(tmp_path) as s:
+        await s.press("question_mark")
+        assert type(s.screen).__name__ == "HelpScreen"
+        text = s.text("#help-keys")
+        for key, what in (("enter", "open the highlighted Service's pool"), ("n / p", "next / previous page"),
+                          ("space", "mark or unmark"), ("/", "filter the whole pool"), ("r", "reserve / unreserve"),
+                          ("d / delete", "remove the highlighted number"), ("a", "add a number"),
+                          ("escape", "back to Services"), ("?", "this help"), ("ctrl+p", "command palette"),
+                          ("q", "quit")):
+            assert any(line.strip().startswith(key) and what in line for line in text.splitlines()), key
+        await s.press("escape")
+        assert type(s.screen).__name__ == "ServicesScreen"
+
+
+async def test_help_in_read_only_leaves_out_the_keys_that_change_the_account(tmp_path):
+    async with running_app(tmp_path, read_only=True) as s:
+        await s.press("question_mark")
+        text = s.text("#help-keys")
+        assert "next / previous page" in text and "remove the highlighted number" not in text
+        assert "READ-ONLY" in text
