@@ -42,9 +42,34 @@ async def sandbox_world(tmp_path: Path) -> AsyncIterator[World]:
         backend.close()
 
 
-# name -> factory; the live backend over the sandbox's HTTP server joins here.
+@contextlib.asynccontextmanager
+async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
+    """LiveBackend over HTTP to the sandbox server, in-process (httpx.ASGITransport): every call
+    crosses Twilio's wire format, with the sandbox account's own SID and token."""
+    import httpx
+
+    from sandbox.server import create_app
+    from tui.credentials import Credentials
+    from tui.live import LiveBackend
+
+    account = SandboxAccount.create(tmp_path / "sandbox.json")
+    sandbox = SandboxBackend(account)
+    meta = account.meta
+    credentials = Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"], source="sandbox")
+    # pacing (30/s, Twilio's limit) is tested on its own in tests/test_live.py; here it would only slow the suite
+    live = LiveBackend(credentials, base_url="http://127.0.0.1", rate=1e9,
+                       transport=httpx.ASGITransport(app=create_app(sandbox)))
+    try:
+        yield World(backend=live, sandbox=sandbox)
+    finally:
+        await live.aclose()
+        sandbox.close()
+
+
+# name -> factory
 BACKENDS: dict[str, Callable[[Path], contextlib.AbstractAsyncContextManager[World]]] = {
     "sandbox": sandbox_world,
+    "live-asgi": live_asgi_world,
 }
 
 # Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend);

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from sandbox import SandboxAccount, SandboxBackend
+from sandbox.server import create_app
 from tui import __version__
 from tui.backend import ProxyError
 from tui.credentials import Credentials, CredentialsError
@@ -519,3 +521,72 @@ async def test_httpx_debug_logs_never_carry_the_auth_header(caplog, clock):
     assert {"httpx", "httpcore"} <= loggers
     for record in caplog.records:
         assert_no_secret(record.getMessage(), record.args)
+
+
+# -- against the sandbox server (in-process): lost answers of creates that did take effect -------------
+
+class LoseAnswers(httpx.AsyncBaseTransport):
+    """Passes requests to the server, then loses the answer of the first `count` POSTs, as a
+    connection that drops after the server acted."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, count: int):
+        self.inner, self.count = inner, count
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and self.count > 0:
+            self.count -= 1
+            await response.aclose()
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return response
+
+
+@pytest.fixture
+async def served(tmp_path, clock):
+    """A sandbox account, its HTTP server, and a factory of LiveBackends that lose some answers."""
+    sandbox = SandboxBackend(SandboxAccount.create(tmp_path / "sandbox.json"))
+    meta = sandbox.account.meta
+    made: list[LiveBackend] = []
+
+    def make(lose: int) -> LiveBackend:
+        transport = LoseAnswers(httpx.ASGITransport(app=create_app(sandbox)), lose)
+        live = LiveBackend(Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"]),
+                           base_url="http://127.0.0.1", transport=transport, sleep=clock.sleep, clock=clock.now)
+        made.append(live)
+        return live
+
+    yield sandbox, make
+    for live in made:
+        await live.aclose()
+    sandbox.close()
+
+
+@pytest.mark.parametrize("by", ["sid", "phone_number"])
+async def test_an_add_whose_answer_was_lost_is_confirmed_against_the_server(served, by):
+    sandbox, make = served
+    ks = sandbox.call(sandbox.account.create_service, "pool")
+    owned = sandbox.call(sandbox.account.buy_number, "+14155550123")
+    live = make(lose=1)
+    target = {"sid": owned.sid} if by == "sid" else {"phone_number": owned.phone_number}
+    number = await live.add_number(ks.sid, **target, is_reserved=True)
+    assert (number.sid, number.is_reserved) == (owned.sid, True)
+    stats = sandbox.call(sandbox.account.pool_stats, ks.sid)
+    assert (stats.reserved, stats.unreserved) == (1, 0)  # added once, and reported as added
+
+
+async def test_a_service_create_whose_answer_was_lost_is_confirmed_against_the_server(served):
+    sandbox, make = served
+    service = await make(lose=1).create_service("support", default_ttl=60)
+    assert service.unique_name == "support" and service.default_ttl == 60
+    assert [s.sid for s in sandbox.call(sandbox.account.list_services, 100, None).items] == [service.sid]
+
+
+async def test_the_server_rejects_a_wrong_token_as_20003(served):
+    sandbox, _ = served
+    live = LiveBackend(Credentials(sandbox.account_sid, sandbox.account_sid, TOKEN), base_url="http://127.0.0.1",
+                       transport=httpx.ASGITransport(app=create_app(sandbox)))
+    with pytest.raises(ProxyError) as info:
+        await live.list_account_numbers()
+    await live.aclose()
+    assert (info.value.code, info.value.status) == (20003, 401)
+    assert_clean_error(info.value)

@@ -390,19 +390,24 @@ class LiveBackend:
         return self._parse(Service.from_twilio, body)
 
     async def _find_service(self, unique_name: str) -> dict[str, Any] | None:
-        url: str | None = self._proxy("/Services")
+        return await self._scan(self._proxy("/Services"), "services",
+                                lambda item: item.get("unique_name") == unique_name)
+
+    async def _scan(self, url: str, key: str, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """The first raw item of a Proxy list that matches, paging (100 a page, bounded) to find it."""
+        next_url: str | None = url
         params: dict[str, Any] | None = {"PageSize": STATS_PAGE_SIZE}
         for _ in range(MAX_SCAN_PAGES):
-            if url is None:
+            if next_url is None:
                 break
-            body = await self._call("GET", url, params=params)
+            body = await self._call("GET", next_url, params=params)
             if not isinstance(body, dict):
                 return None
             meta = body.get("meta") or {}
-            for item in body.get(meta.get("key") or "services") or []:
-                if isinstance(item, dict) and item.get("unique_name") == unique_name:
+            for item in body.get(meta.get("key") or key) or []:
+                if isinstance(item, dict) and match(item):
                     return item
-            url, params = meta.get("next_page_url"), None
+            next_url, params = meta.get("next_page_url"), None
         return None
 
     async def update_service(self, sid: str, **fields: Any) -> Service:
@@ -446,7 +451,8 @@ class LiveBackend:
     async def _find_pool_number(self, service_sid: str, sid: str | None,
                                 phone_number: str | None) -> dict[str, Any] | None:
         """The pool number an ambiguous add may have created: by SID directly; by phone number
-        through the account's numbers (a Proxy PhoneNumber keeps its IncomingPhoneNumber SID)."""
+        through the account's numbers (a Proxy PhoneNumber keeps its IncomingPhoneNumber SID),
+        or by paging the pool when the server cannot filter the account's numbers."""
         if sid:
             return await self._fetch_number_body(service_sid, sid)
         if not phone_number:
@@ -455,12 +461,21 @@ class LiveBackend:
             wanted = parse_e164(phone_number)
         except InvalidNumber:
             return None  # Twilio refuses it (21421): nothing was created
-        body = await self._call("GET", self._numbers_url(), params={"PhoneNumber": wanted, "PageSize": 50})
+        try:
+            body = await self._call("GET", self._numbers_url(), params={"PhoneNumber": wanted, "PageSize": 50})
+        except ProxyError as exc:
+            if exc.status != 400:
+                raise
+            body = None  # a server that cannot filter by PhoneNumber (the sandbox): look in the pool instead
         items = body.get("incoming_phone_numbers") if isinstance(body, dict) else None
-        for item in items or []:
-            if isinstance(item, dict) and item.get("phone_number") == wanted and item.get("sid"):
-                return await self._fetch_number_body(service_sid, item["sid"])
-        return None
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, dict) and item.get("phone_number") == wanted and item.get("sid"):
+                    return await self._fetch_number_body(service_sid, item["sid"])
+            if all(isinstance(item, dict) and item.get("phone_number") == wanted for item in items):
+                return None  # the filter was honoured: the account does not own it, nothing was created
+        return await self._scan(self._proxy(f"/Services/{service_sid}/PhoneNumbers"), "phone_numbers",
+                                lambda item: item.get("phone_number") == wanted)
 
     async def set_reserved(self, service_sid: str, sid: str, is_reserved: bool) -> PhoneNumber:
         body = await self._call("POST", self._proxy(f"/Services/{service_sid}/PhoneNumbers/{sid}"),
