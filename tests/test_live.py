@@ -384,6 +384,23 @@ async def test_a_page_token_for_another_host_is_refused_without_sending_credenti
     assert respx_mock.calls.call_count == 0
 
 
+async def test_page_links_on_twilios_hosts_stay_on_the_chosen_hosts(respx_mock):
+    """Region/Edge rewrite a link as every other URL; behind --base-url (a recording proxy that
+    passes Twilio's bodies through) the link is followed on the base, never on Twilio's host."""
+    regional = LiveBackend(Credentials(AC, AC, TOKEN, region="ie1", edge="dublin"), rate=1e9)
+    based = LiveBackend(Credentials(AC, AC, TOKEN), base_url="https://rec.example.com", rate=1e9)
+    empty = example("/v1/Services", "get", "200")
+    there = respx_mock.get("https://proxy.dublin.ie1.twilio.com/v1/Services?Page=1&PageToken=PA1").respond(
+        200, json=empty)
+    here = respx_mock.get("https://rec.example.com/v1/Services?Page=1&PageToken=PA1").respond(200, json=empty)
+    token = "https://proxy.twilio.com/v1/Services?Page=1&PageToken=PA1"
+    await regional.list_services(page_token=token)
+    await based.list_services(page_token=token)
+    await regional.aclose()
+    await based.aclose()
+    assert there.call_count == 1 and here.call_count == 1
+
+
 async def test_account_numbers_page_with_the_2010_apis_relative_uris(backend, respx_mock):
     uri = f"/2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json?PageSize=1&Page=1&PageToken=PA1"
     respx_mock.get(NUMBERS, params={"PageSize": "1"}).respond(200, json={
