@@ -204,8 +204,9 @@ async def test_json_of_the_wrong_shape_is_a_clear_error(backend, respx_mock, bod
 
 
 async def test_a_server_that_echoes_the_secret_does_not_put_it_on_screen(backend, respx_mock):
-    respx_mock.get(f"{PROXY}/Services").respond(
-        401, json=twilio_error(20003, 401, f"bad password {TOKEN} for {AC}"))
+    body = twilio_error(20003, 401, f"bad password {TOKEN} for {AC}")
+    body["more_info"] += f"?password={TOKEN}"
+    respx_mock.get(f"{PROXY}/Services").respond(401, json=body)
     with pytest.raises(ProxyError) as info:
         await backend.list_services()
     assert "[secret]" in info.value.message

@@ -319,7 +319,7 @@ class LiveBackend:
             except (TypeError, ValueError):
                 pass
             else:
-                error.message = self._scrub(error.message)
+                error.message, error.more_info = self._scrub(error.message), self._scrub(error.more_info)
                 error.args = (f"{error.code}: {error.message}",)
                 return error
         code = _STATUS_CODES.get(status, 20500)
