@@ -25,10 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tui.models import API_BASE_URL, PROXY_BASE_URL, is_sid, mask_sid
 
-ENV_HELP = (
-    "set TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN), "
-    "or use --profile NAME for a twilio-cli profile; --sandbox PATH works offline"
-)
+ENV_VARS = "set TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN)"
+ENV_HELP = f"{ENV_VARS}, or use --profile NAME for a twilio-cli profile; --sandbox PATH works offline"
 
 
 class CredentialsError(Exception):
@@ -109,8 +107,8 @@ def from_profile(name: str, *, config_path: Path | None = None,
         config = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CredentialsError(
-            f"No twilio-cli configuration at {path} (profile {name!r}): run `twilio profiles:create` "
-            f"or {ENV_HELP}."
+            f"No twilio-cli configuration at {path} (profile {name!r}): run `twilio profiles:create`, "
+            f"or {ENV_VARS} instead."
         ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
