@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
+from sandbox.store import storage_of
 from tui.backend import ProxyError
 from tui.models import AccountNumber, Service
 
@@ -38,11 +40,14 @@ def service(world, name: str = "pool", **fields) -> Service:
     return world.arrange(world.account.create_service, name, **fields)
 
 
-def fill(world, service_sid: str, *, reserved: int = 0, unreserved: int = 0, area: str = "212") -> None:
-    """Arrange: a pool holding this many reserved and unreserved numbers (two writes)."""
+def fill(world, service_sid: str, *, reserved: int = 0, unreserved: int = 0,
+         area: str = "212") -> list[tuple[str, bool]]:
+    """Arrange: a pool holding this many reserved and unreserved numbers (two writes).
+    Returns (sid, is_reserved) in pool order: the reserved ones first."""
     owned = buy(world, reserved + unreserved, area=area)
     entries = [(n.sid, i < reserved) for i, n in enumerate(owned)]
     world.arrange(world.account.add_numbers_bulk, service_sid, entries)
+    return entries
 
 
 def _everything(list_page, *args) -> list:
@@ -56,12 +61,18 @@ def _everything(list_page, *args) -> list:
 
 
 def _state(account) -> dict:
-    services = _everything(account.list_services)
+    # every stored byte (services, owned numbers, pools, sessions) plus the in-memory indexes;
+    # cheaper than listing a 5,500-number pool through the API, and it misses nothing
+    def raw(db) -> bytes:
+        return orjson.dumps(storage_of(db).read(), option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)
+
     return {
-        "services": [s.to_twilio() for s in services],
-        "pools": {s.sid: [n.to_twilio() for n in _everything(account.list_numbers, s.sid)] for s in services},
-        "owned": [(n.to_twilio(), n.messaging_service_sid, n.service_sid)
-                  for n in _everything(account.list_account_numbers)],
+        "account": raw(account.files.account),
+        "pools": {sid: raw(db) for sid, db in account.files.pools.items()},
+        "stats": {sid: account.pool_stats(sid) for sid in account.service_doc},
+        "in_use": dict(account.in_use),
+        "pool_of": dict(account.pool_of),
+        "names": dict(account.service_by_name),
     }
 
 
@@ -196,17 +207,12 @@ async def test_80622_create_over_the_reserved_limit(world):
 
 async def test_80622_reservation_change_over_either_limit(world):
     ks = service(world)
-    fill(world, ks.sid, reserved=5000, unreserved=500)
+    entries = fill(world, ks.sid, reserved=5000, unreserved=500)
     stats = await world.backend.pool_stats(ks.sid)
     assert (stats.reserved, stats.unreserved) == (5000, 500)
-    page = (await world.backend.list_numbers(ks.sid, page_size=100)).items
-    reserved = next(n for n in page if n.is_reserved)
-    token = None
-    unreserved = None
-    while unreserved is None:  # the unreserved ones come last in this pool
-        result = await world.backend.list_numbers(ks.sid, page_size=100, page_token=token)
-        unreserved = next((n for n in result.items if not n.is_reserved), None)
-        token = result.next_token
+    reserved = await world.backend.get_number(ks.sid, entries[0][0])
+    unreserved = await world.backend.get_number(ks.sid, entries[-1][0])
+    assert reserved.is_reserved and not unreserved.is_reserved
     await rejected(world, world.backend.set_reserved(ks.sid, reserved.sid, False), 80622, 400)
     await rejected(world, world.backend.set_reserved(ks.sid, unreserved.sid, True), 80622, 400)
     # setting the value a number already has is not a change and is allowed
