@@ -18,13 +18,14 @@ import errno
 import fcntl
 import glob
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
+from tinydb.table import Table
 
 from tui.backend import ProxyError
 
@@ -144,8 +145,56 @@ class MemoryStorage(Storage):
         pass
 
 
+class _IntKeys(MutableMapping):
+    """The stored table ({"7": doc}) as TinyDB's updaters see it ({7: doc}), changed in place."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+
+    def __getitem__(self, doc_id: int) -> Any:
+        return self.raw[str(doc_id)]
+
+    def __setitem__(self, doc_id: int, doc: Any) -> None:
+        self.raw[str(doc_id)] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        del self.raw[str(doc_id)]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self.raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(k) for k in self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def clear(self) -> None:
+        self.raw.clear()
+
+
+class InPlaceTable(Table):
+    """A TinyDB table whose changes edit the stored documents in place.
+
+    Stock Table._update_table copies the whole table twice per change (to int keys and
+    back): 20 ms for the 55,000 account numbers. Here a change costs what it touches.
+    """
+
+    def _update_table(self, updater) -> None:
+        tables = self._storage.read()
+        updater(_IntKeys(tables.setdefault(self.name, {})))
+        self._storage.write(tables)
+        self.clear_cache()
+
+
+class SandboxDB(TinyDB):
+    table_class = InPlaceTable
+
+
 def open_db(path: Path, data: dict[str, Any]) -> TinyDB:
-    return TinyDB(path, storage=lambda p: MemoryStorage(Path(p), data))
+    return SandboxDB(path, storage=lambda p: MemoryStorage(Path(p), data))
 
 
 def storage_of(db: TinyDB) -> MemoryStorage:
