@@ -9,6 +9,12 @@ Why this shape: stock JSONStorage re-reads the whole file per operation and rewr
 it in place (a full disk mid-rewrite corrupts it). Here every file is parsed once and
 kept in memory; a change rewrites only the file it touches (one pool, never the whole
 account) and does so atomically: temp file, fsync, rename, fsync of the folder.
+Tables change their documents in place (stock TinyDB copies a table twice per change).
+
+Across files: no logical change writes a pool and the account together, so each is one
+atomic write, except deleting a Service: the account file first, then its pool file goes.
+A crash between the two leaves an orphan pool file, removed on the next open, and only
+after every file has been read and checked (a number in two pools is refused, untouched).
 """
 
 from __future__ import annotations
@@ -237,8 +243,11 @@ class SandboxLock:
                 pid = None
             os.close(fd)
             raise SandboxInUse(self.sandbox, pid) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # the PID is for the message a second process shows; a full disk must not stop the open
+        with contextlib.suppress(OSError):
+            pid = str(os.getpid()).encode()
+            os.pwrite(fd, pid, 0)  # then cut: a reader never sees an empty file
+            os.ftruncate(fd, len(pid))
         self._fd = fd
 
     def release(self, *, refused: bool = False) -> None:
