@@ -231,6 +231,8 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         return self.files.account.table(SERVICES).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def _pool_db(self, service_sid: str) -> TinyDB:
+        """The pool file, for a change to its numbers (every such change comes through here)."""
+        self._candidate_cache.pop(service_sid, None)  # number selection's view of the pool is stale
         return self.files.pool(service_sid)
 
     def _pool_number_doc(self, service_sid: str, sid: str) -> Document:
@@ -238,7 +240,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         doc_id = self.pools[service_sid].doc_of.get(sid)
         if doc_id is None:
             raise rules.not_found(f"/Services/{service_sid}/PhoneNumbers/{sid}")
-        return self._pool_db(service_sid).table(NUMBERS).get(doc_id=doc_id)  # type: ignore[return-value]
+        return self.files.pool(service_sid).table(NUMBERS).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def _account_number_doc(self, sid: str) -> Document:
         doc_id = self.number_doc.get(sid)

@@ -102,6 +102,13 @@ class SessionSteps(RuleBasedStateMachine):
                             participants=[{"Identifier": p} for p in people])
         if made is not None:
             self.sessions.append(made.sid)
+            for p in self.acct.list_participants(self.svc, made.sid).items:
+                self.check_automatic_choice(p.proxy_identifier_sid)
+
+    def check_automatic_choice(self, number_sid: str) -> None:
+        """Selection only ever picks an unreserved number of the pool as it is now."""
+        number = self.acct.get_number(self.svc, number_sid)
+        assert not number.is_reserved, f"{number.phone_number} is reserved but was chosen automatically"
 
     @precondition(lambda self: self.sessions)
     @rule(data=st.data(), who=identifiers, how=st.sampled_from(["auto", "any number", "one it holds"]))
@@ -119,7 +126,9 @@ class SessionSteps(RuleBasedStateMachine):
             if mine and others:
                 sid = data.draw(st.sampled_from(others))
                 proxy = data.draw(st.sampled_from(sorted(number for _, number in mine)))
-        self.attempt(self.acct.add_participant, self.svc, sid, identifier=who, proxy_identifier_sid=proxy)
+        added = self.attempt(self.acct.add_participant, self.svc, sid, identifier=who, proxy_identifier_sid=proxy)
+        if added is not None and proxy is None:
+            self.check_automatic_choice(added.proxy_identifier_sid)
 
     @precondition(lambda self: self.sessions)
     @rule(data=st.data())
