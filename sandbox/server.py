@@ -1,6 +1,6 @@
 """The sandbox over HTTP, in Twilio's exact wire format.
 
-Proxy v1 (Services, PhoneNumbers) under /v1/... and the 2010 API's IncomingPhoneNumbers
+Proxy v1 (Services, PhoneNumbers, Sessions, Participants) under /v1/... and the 2010 API's IncomingPhoneNumbers
 under /2010-04-01/Accounts/{AccountSid}/..., so Twilio's own clients, curl and the live
 backend can all talk to the offline sandbox. This module only translates HTTP to calls on
 the SAME SandboxBackend/SandboxAccount the app uses (every rule stays in sandbox/rules.py)
@@ -14,11 +14,13 @@ import binascii
 import contextlib
 import copy
 import logging
+import math
 import random
 import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -34,7 +36,7 @@ from sandbox import rules
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from tui.backend import SERVICE_FIELDS, ProxyError
-from tui.models import Page
+from tui.models import InvalidNumber, Page, is_sid, parse_date, parse_e164
 
 log = logging.getLogger("proxy_pool.sandbox.server")
 
@@ -57,7 +59,14 @@ UNKEPT_NUMBER_PARAMS = (
     "VoiceFallbackMethod", "VoiceFallbackUrl", "VoiceMethod", "VoiceUrl", "EmergencyStatus",
     "EmergencyAddressSid", "TrunkSid", "IdentitySid", "AddressSid", "VoiceReceiveMode", "BundleSid",
 )
-UNSUPPORTED_NUMBER_FILTERS = ("Beta", "FriendlyName", "PhoneNumber", "Origin")
+UNSUPPORTED_NUMBER_FILTERS = ("Beta", "FriendlyName", "Origin")
+
+# Form names that may be given more than once (a list): a session create's Participants,
+# one JSON object each, as twilio-python sends them.
+REPEATABLE = frozenset({"Participants"})
+SESSION_CREATE_PARAMS = ("UniqueName", "DateExpiry", "Ttl", "Mode", "Status", "Participants")
+SESSION_UPDATE_PARAMS = ("DateExpiry", "Ttl", "Status")
+PARTICIPANT_PARAMS = ("Identifier", "FriendlyName", "ProxyIdentifier", "ProxyIdentifierSid")
 
 # Area codes a generated number may come from when no AreaCode is asked for.
 DEFAULT_AREA_CODES = ("415", "212", "312", "206", "512", "617", "303", "404")
@@ -81,21 +90,25 @@ def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JS
 
 # -- reading a request ----------------------------------------------------------------------
 
-def parse_form(text: str, what: str) -> dict[str, str]:
-    """PascalCase name=value pairs; malformed text or a repeated name is 20422."""
+def parse_form(text: str, what: str) -> dict[str, Any]:
+    """PascalCase name=value pairs; malformed text or a repeated name is 20422.
+    A REPEATABLE name's value is always a list."""
     try:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
     except ValueError as exc:  # includes bad UTF-8 in a %-escape
         raise ProxyError(20422, 400, f"Invalid Parameter: the {what} is malformed ({exc})") from None
-    params: dict[str, str] = {}
+    params: dict[str, Any] = {}
     for name, value in pairs:
+        if name in REPEATABLE:
+            params.setdefault(name, []).append(value)
+            continue
         if name in params:
             raise ProxyError(20422, 400, f"Invalid Parameter: {name} is given more than once")
         params[name] = value
     return params
 
 
-async def read_params(request: Request) -> dict[str, str]:
+async def read_params(request: Request) -> dict[str, Any]:
     """The query string's parameters, plus the form body's on POST."""
     params = parse_form(request.url.query, "query string") if request.url.query else {}
     if request.method == "POST":
@@ -114,6 +127,9 @@ async def read_params(request: Request) -> dict[str, str]:
             except UnicodeDecodeError:
                 raise ProxyError(20422, 400, "Invalid Parameter: the body is not UTF-8") from None
             for name, value in parse_form(text, "body").items():
+                if name in params and name in REPEATABLE:
+                    params[name] += value
+                    continue
                 if name in params:
                     raise ProxyError(20422, 400, f"Invalid Parameter: {name} is given more than once")
                 params[name] = value
@@ -159,7 +175,7 @@ def split_token(token: str) -> tuple[int, str]:
 class Call:
     """One authenticated request as a handler sees it (handlers run under the backend's lock)."""
 
-    params: dict[str, str]
+    params: dict[str, Any]  # str values; a REPEATABLE name's value is a list of str
     path: dict[str, str]
     base: str  # absolute base URL for links: --public-url or the request's own host
 
@@ -193,12 +209,13 @@ def proxy_page(call: Call, path: str, key: str, page: Page, items: list[dict[str
     }
 
 
-def api2010_page(call: Call, path: str, key: str, page: Page, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """A 2010 API list page: its own paging keys, URIs relative to the host."""
+def api2010_page(call: Call, path: str, key: str, page: Page, items: list[dict[str, Any]],
+                 filters: dict[str, str] | None = None) -> dict[str, Any]:
+    """A 2010 API list page: its own paging keys, URIs relative to the host (filters kept in them)."""
     size = page.page_size
 
     def uri(page_no: int, token: str | None = None) -> str:
-        query = {"PageSize": size, "Page": page_no}
+        query: dict[str, Any] = {**(filters or {}), "PageSize": size, "Page": page_no}
         if token:
             query["PageToken"] = token
         return f"{path}?{urlencode(query)}"
@@ -218,6 +235,29 @@ def api2010_page(call: Call, path: str, key: str, page: Page, items: list[dict[s
         "uri": uri(page.page, call.params.get("PageToken")),
         key: items,
     }
+
+
+# -- session fields ---------------------------------------------------------------------------
+
+def ttl_for(params: dict[str, Any]) -> str | None:
+    """The Ttl to hand the sandbox: DateExpiry, when given, overrides Ttl (as the spec says).
+
+    The sandbox keeps a session's expiry as a Ttl counted from now (its sessions have no
+    interactions), so a DateExpiry becomes the whole seconds from now until it."""
+    expiry = params.get("DateExpiry")
+    if expiry in (None, ""):
+        return params.get("Ttl")
+    try:
+        when = parse_date(expiry)
+    except (TypeError, ValueError):
+        when = None
+    if when is None:
+        raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry!r} is not an ISO 8601 date "
+                                     "(e.g. 2030-01-02T03:04:05Z)")
+    seconds = math.ceil((when - datetime.now(UTC)).total_seconds())
+    if seconds <= 0:
+        raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry} is not in the future")
+    return str(seconds)
 
 
 # -- provisioning a number (what buying one on Twilio does) ----------------------------------
@@ -371,15 +411,102 @@ class SandboxAPI:
         account.remove_number(call.path["service_sid"], call.path["sid"])
         return Response(status_code=204)
 
+    # -- a Service's Sessions ----------------------------------------------------------------------
+
+    def list_sessions(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, PAGING_PARAMS)
+        service_sid = call.path["service_sid"]
+        page = account.list_sessions(service_sid, call.params.get("PageSize"), page_token(call.params))
+        items = [s.to_twilio(call.base) for s in page.items]
+        return JSONResponse(proxy_page(call, f"/v1/Services/{service_sid}/Sessions", "sessions", page, items))
+
+    def create_session(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, SESSION_CREATE_PARAMS)
+        p = call.params
+        # each Participants item is one JSON object's text; the sandbox reads and checks it
+        session = account.create_session(
+            call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p),
+            mode=p.get("Mode") or None, status=p.get("Status") or None, participants=p.get("Participants"),
+        )
+        return JSONResponse(session.to_twilio(call.base), status_code=201)
+
+    def fetch_session(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, ())
+        # the path's Sid may be the session's UniqueName, as Twilio allows, "/" included (the route
+        # takes the rest of the path); a SID followed by more path is a resource not served here
+        service_sid, sid = call.path["service_sid"], call.path["sid"]
+        head, slash, _ = sid.partition("/")
+        if slash and is_sid(head, "KC"):
+            raise rules.not_found(f"/v1/Services/{service_sid}/Sessions/{sid}")
+        return JSONResponse(account.get_session(service_sid, sid).to_twilio(call.base))
+
+    def update_session(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, SESSION_UPDATE_PARAMS)
+        session = account.update_session(call.path["service_sid"], call.path["sid"],
+                                         status=call.params.get("Status") or None, ttl=ttl_for(call.params))
+        return JSONResponse(session.to_twilio(call.base))
+
+    def delete_session(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, ())
+        account.delete_session(call.path["service_sid"], call.path["sid"])
+        return Response(status_code=204)
+
+    # -- a Session's Participants ------------------------------------------------------------------
+
+    def list_participants(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, PAGING_PARAMS)
+        service_sid, session_sid = call.path["service_sid"], call.path["session_sid"]
+        page = account.list_participants(service_sid, session_sid, call.params.get("PageSize"),
+                                         page_token(call.params))
+        items = [x.to_twilio(call.base) for x in page.items]
+        path = f"/v1/Services/{service_sid}/Sessions/{session_sid}/Participants"
+        return JSONResponse(proxy_page(call, path, "participants", page, items))
+
+    def add_participant(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, PARTICIPANT_PARAMS)
+        p = call.params
+        participant = account.add_participant(
+            call.path["service_sid"], call.path["session_sid"], identifier=p.get("Identifier"),
+            friendly_name=p.get("FriendlyName"), proxy_identifier=p.get("ProxyIdentifier") or None,
+            proxy_identifier_sid=p.get("ProxyIdentifierSid") or None,
+        )
+        return JSONResponse(participant.to_twilio(call.base), status_code=201)
+
+    def fetch_participant(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, ())
+        participant = account.get_participant(call.path["service_sid"], call.path["session_sid"], call.path["sid"])
+        return JSONResponse(participant.to_twilio(call.base))
+
+    def remove_participant(self, account: SandboxAccount, call: Call) -> Response:
+        check_known(call.params, ())
+        account.remove_participant(call.path["service_sid"], call.path["session_sid"], call.path["sid"])
+        # the spec's DeleteParticipant answers 200 (its only documented status), with no body
+        return Response(status_code=200)
+
     # -- the account's own numbers (2010 API IncomingPhoneNumbers) -----------------------------
 
     def list_account_numbers(self, account: SandboxAccount, call: Call) -> Response:
         filters = [name for name in UNSUPPORTED_NUMBER_FILTERS if name in call.params]
         if filters:
             raise ProxyError(20422, 400, f"Invalid Parameter: the sandbox does not filter by {', '.join(filters)}")
-        check_known(call.params, PAGING_PARAMS)
-        page = account.list_account_numbers(call.params.get("PageSize"), page_token(call.params))
+        check_known(call.params, (*PAGING_PARAMS, "PhoneNumber"))
         path = f"/2010-04-01/Accounts/{account.account_sid}/IncomingPhoneNumbers.json"
+        if "PhoneNumber" in call.params:
+            wanted = call.params["PhoneNumber"]
+            try:
+                e164 = parse_e164(wanted)
+            except InvalidNumber:
+                raise ProxyError(20422, 400, f"Invalid Parameter: the sandbox filters by a whole E.164 number "
+                                             f"(e.g. +14155550100), not {wanted!r}") from None
+            size = rules.page_size(call.params.get("PageSize"))
+            sid = account.number_by_phone.get(e164)
+            # one number at most: everything is on page 0
+            found = [account.get_account_number(sid)] if sid and not call.params.get("PageToken") else []
+            page = Page(found, 0, size)
+            items = [n.to_twilio() for n in page.items]
+            return JSONResponse(api2010_page(call, path, "incoming_phone_numbers", page, items,
+                                             filters={"PhoneNumber": e164}))
+        page = account.list_account_numbers(call.params.get("PageSize"), page_token(call.params))
         items = [n.to_twilio() for n in page.items]
         return JSONResponse(api2010_page(call, path, "incoming_phone_numbers", page, items))
 
@@ -408,6 +535,8 @@ class SandboxAPI:
         ep = self.endpoint
         svc = "/v1/Services"
         pool = "/v1/Services/{service_sid}/PhoneNumbers"
+        sessions = "/v1/Services/{service_sid}/Sessions"
+        members = sessions + "/{session_sid}/Participants"
         ipn = "/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers"
         return [
             Route(svc, ep(self.list_services), methods=["GET"]),
@@ -420,6 +549,16 @@ class SandboxAPI:
             Route(pool + "/{sid}", ep(self.fetch_number), methods=["GET"]),
             Route(pool + "/{sid}", ep(self.update_number), methods=["POST"]),
             Route(pool + "/{sid}", ep(self.remove_number), methods=["DELETE"]),
+            Route(sessions, ep(self.list_sessions), methods=["GET"]),
+            Route(sessions, ep(self.create_session), methods=["POST"]),
+            Route(sessions + "/{sid}", ep(self.update_session), methods=["POST"]),
+            Route(sessions + "/{sid}", ep(self.delete_session), methods=["DELETE"]),
+            Route(members, ep(self.list_participants), methods=["GET"]),
+            Route(members, ep(self.add_participant), methods=["POST"]),
+            Route(members + "/{sid}", ep(self.fetch_participant), methods=["GET"]),
+            Route(members + "/{sid}", ep(self.remove_participant), methods=["DELETE"]),
+            # after the Participants routes: a fetch by UniqueName may hold "/"
+            Route(sessions + "/{sid:path}", ep(self.fetch_session), methods=["GET"]),
             Route(ipn + ".json", ep(self.list_account_numbers, account_in_path=True), methods=["GET"]),
             Route(ipn + ".json", ep(self.buy_number, account_in_path=True), methods=["POST"]),
             Route(ipn + "/{sid}.json", ep(self.fetch_account_number, account_in_path=True), methods=["GET"]),

@@ -250,6 +250,19 @@ async def test_provisioning_numbers(served):
     assert len(served.account.list_account_numbers().items) == 3
 
 
+async def test_incoming_numbers_filter_by_one_exact_phone_number(served):
+    given = (await served.client.post(served.numbers(), data={"PhoneNumber": "+442071838750"})).json()
+    await served.client.post(served.numbers(), data={"AreaCode": "646"})
+    found = (await served.client.get(served.numbers(), params={"PhoneNumber": "+44 20 7183 8750"})).json()
+    assert [n["sid"] for n in found["incoming_phone_numbers"]] == [given["sid"]]
+    assert "PhoneNumber=%2B442071838750" in found["first_page_uri"] and found["next_page_uri"] is None
+    absent = (await served.client.get(served.numbers(), params={"PhoneNumber": "+14155550199"})).json()
+    assert absent["incoming_phone_numbers"] == []
+    wildcard = await served.client.get(served.numbers(), params={"PhoneNumber": "+1646*******"})
+    assert (wildcard.status_code, wildcard.json()["code"]) == (400, 20422)
+    assert "whole E.164" in wildcard.json()["message"]
+
+
 async def test_a_number_in_a_pool_cannot_be_released(served):
     service, bought = fill_pool(served.account, "svc", 1)
     refused = await served.client.delete(served.numbers(f"/{bought[0].sid}.json"))

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jsonschema
@@ -92,7 +93,8 @@ def check_response(response: httpx.Response) -> None:
     prefix = next((p for p in specs() if path.startswith(p)), None)
     assert prefix, f"{request.method} {path} answered {response.status_code} outside Twilio's API"
     host = "https://proxy.twilio.com" if prefix == "/v1/" else "https://api.twilio.com"
-    openapi_request = MockRequest(host, request.method, path, args=dict(request.url.params))
+    raw_path = request.url.raw_path.decode("ascii").partition("?")[0]  # still %-encoded: "/" in a name stays one segment
+    openapi_request = MockRequest(host, request.method, raw_path, args=dict(request.url.params))
     openapi_response = MockResponse(response.content, status_code=response.status_code,
                                     headers=dict(response.headers), content_type=ctype or None)
     specs()[prefix].validate_response(openapi_request, openapi_response)
@@ -240,3 +242,117 @@ async def test_the_checker_refuses_a_response_the_spec_forbids(served):
 def test_a_missing_reference_fails_clearly(tmp_path):
     with pytest.raises(pytest.fail.Exception, match="shared/reference"):
         reference_file(PROXY_SPEC, tmp_path)
+
+
+# -- Sessions and Participants --------------------------------------------------------------------
+
+US_NUMBERS = ("+19072000001", "+19072000002", "+19072000003")  # Alaska: no demo number is there
+CALLER, DRIVER, THIRD = "+19072001001", "+19072001002", "+19072001003"
+
+
+def session_pool(backend: SandboxBackend) -> tuple[str, list[str]]:
+    """Arrange: a Service whose pool holds three fresh US numbers (all unreserved)."""
+    account = backend.account
+    service = account.create_service("spec-sessions")
+    bought = account.buy_numbers([{"phone_number": n} for n in US_NUMBERS])
+    account.add_numbers_bulk(service.sid, [(n.sid, False) for n in bought])
+    return service.sid, [n.sid for n in bought]
+
+
+async def test_sessions_and_participants_answer_as_the_spec_says(served):
+    client, backend = served
+    service, numbers = session_pool(backend)
+    sessions = f"/v1/Services/{service}/Sessions"
+    # Participants as twilio-python sends them: the field repeated, one JSON object each
+    made = await client.post(sessions, data={
+        "UniqueName": "Ride #42/a", "Ttl": "600", "Mode": "voice-and-message", "Status": "open",
+        "Participants": [json.dumps({"Identifier": CALLER, "FriendlyName": "rider"}),
+                         json.dumps({"Identifier": DRIVER, "ProxyIdentifierSid": numbers[2]})],
+    })
+    assert made.status_code == 201, made.json()
+    session = made.json()
+    assert (session["unique_name"], session["ttl"], session["status"]) == ("Ride #42/a", 600, "open")
+    assert session["url"] == f"http://sandbox.test{sessions}/{session['sid']}"
+    members = f"{sessions}/{session['sid']}/Participants"
+    listed = (await client.get(members)).json()
+    assert {p["identifier"]: p["proxy_identifier_sid"] for p in listed["participants"]}[DRIVER] == numbers[2]
+    assert listed["meta"]["key"] == "participants"
+    assert backend.account.get_number(service, numbers[2]).in_use == 1
+
+    by_name = await client.get(f"{sessions}/{quote('Ride #42/a', safe='')}")
+    assert by_name.status_code == 200 and by_name.json()["sid"] == session["sid"]
+    later = await client.post(sessions, data={"DateExpiry": "2999-01-01T00:00:00Z", "Mode": "message-only"})
+    assert later.status_code == 201 and later.json()["date_expiry"] == "2999-01-01T00:00:00Z"
+    first = await client.get(sessions, params={"PageSize": 1})
+    assert [s["sid"] for s in first.json()["sessions"]] == [session["sid"]]
+    second = await client.get(first.json()["meta"]["next_page_url"])
+    assert [s["sid"] for s in second.json()["sessions"]] == [later.json()["sid"]]
+
+    one = f"{sessions}/{session['sid']}"
+    assert (await client.post(one, data={"Ttl": "60"})).json()["ttl"] == 60
+    closed = await client.post(one, data={"Status": "closed"})
+    assert closed.status_code == 200 and closed.json()["date_ended"]
+    assert backend.account.get_number(service, numbers[2]).in_use == 0
+    assert (await client.post(one, data={"Status": "in-progress"})).json()["status"] == "in-progress"
+
+    other = f"{sessions}/{later.json()['sid']}/Participants"
+    added = await client.post(other, data={"Identifier": THIRD, "FriendlyName": "third"})
+    assert added.status_code == 201 and added.json()["proxy_identifier"] in US_NUMBERS
+    member = f"{other}/{added.json()['sid']}"
+    assert (await client.get(member)).json()["friendly_name"] == "third"
+    gone = await client.delete(member)
+    assert (gone.status_code, gone.content) == (200, b"")  # the spec's DeleteParticipant: 200, no body
+    assert (await client.get(member)).status_code == 404
+    assert (await client.delete(one)).status_code == 204
+    assert [s.sid for s in backend.account.list_sessions(service).items] == [later.json()["sid"]]
+    assert all(backend.account.get_number(service, n).in_use == 0 for n in numbers)
+
+
+SESSION_FAILURES = [
+    # (method, path under the Service's Sessions, form, expected status, expected code)
+    ("GET", "/KC" + "0" * 32, None, 404, 20404),
+    ("GET", "/no-such-name", None, 404, 80308),
+    ("POST", "", {"UniqueName": "taken"}, 400, 80603),
+    ("POST", "", {"Mode": "fax-only"}, 400, 80701),
+    ("POST", "", {"Status": "closed"}, 400, 80608),
+    ("POST", "", {"Ttl": "-5"}, 400, 80701),
+    ("POST", "", {"Colour": "red"}, 400, 20001),
+    ("POST", "", {"DateExpiry": "next week"}, 400, 20422),
+    ("POST", "", {"DateExpiry": "2001-01-01T00:00:00Z"}, 400, 20422),
+    ("POST", "", {"Participants": "not json"}, 400, 80701),
+    ("POST", "", {"Participants": [json.dumps({"Identifier": CALLER})] * 2}, 400, 80103),
+    ("POST", "", {"Participants": [json.dumps({"Identifier": n}) for n in (CALLER, DRIVER, THIRD)]}, 400, 80609),
+    ("POST", "", {"Participants": json.dumps({"Identifier": "+442071838750"})}, 400, 80203),
+    ("POST", "/{open}", {"Status": "open"}, 400, 80608),
+    ("POST", "/{open}", {"Slot": "3"}, 400, 20001),
+    ("DELETE", "/KC" + "0" * 32, None, 404, 20404),
+    ("POST", "/{open}/Participants", {}, 400, 80701),
+    ("POST", "/{open}/Participants", {"Identifier": "call me"}, 400, 80404),
+    ("POST", "/{open}/Participants", {"Identifier": CALLER}, 400, 80103),
+    ("POST", "/{open}/Participants", {"Identifier": DRIVER, "ProxyIdentifierSid": "PN" + "0" * 32}, 400, 80605),
+    ("POST", "/{open}/Participants", {"Identifier": DRIVER, "Colour": "red"}, 400, 20001),
+    ("POST", "/{closed}/Participants", {"Identifier": DRIVER}, 400, 80607),
+    ("GET", "/{open}/Participants/KP" + "0" * 32, None, 404, 20404),
+    ("DELETE", "/{open}/Participants/KP" + "0" * 32, None, 404, 20404),
+    ("PUT", "/{open}/Participants", None, 405, 20004),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "form", "status", "code"), SESSION_FAILURES,
+                         ids=[f"{f[0]}-{f[4]}-{i}" for i, f in enumerate(SESSION_FAILURES)])
+async def test_every_session_failure_is_twilio_s_error_body_and_changes_nothing(
+        served, method, template, form, status, code):
+    client, backend = served
+    account = backend.account
+    service, _ = session_pool(backend)
+    opened = account.create_session(service, unique_name="taken", participants=[{"identifier": CALLER}])
+    closed = account.update_session(service, account.create_session(service).sid, status="closed")
+    before = [(s.to_twilio(), [p.to_twilio() for p in account.list_participants(service, s.sid).items])
+              for s in account.list_sessions(service).items]
+    path = f"/v1/Services/{service}/Sessions" + template.replace("{open}", opened.sid).replace("{closed}", closed.sid)
+    response = await client.request(method, path, data=form)
+    body = response.json()
+    assert (response.status_code, body["code"]) == (status, code), body
+    after = [(s.to_twilio(), [p.to_twilio() for p in account.list_participants(service, s.sid).items])
+             for s in account.list_sessions(service).items]
+    assert after == before
