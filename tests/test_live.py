@@ -549,8 +549,10 @@ class LoseAnswers(httpx.AsyncBaseTransport):
 
     def __init__(self, inner: httpx.AsyncBaseTransport, count: int):
         self.inner, self.count = inner, count
+        self.sent: list[str] = []  # "METHOD path", in order
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url.path}")
         response = await self.inner.handle_async_request(request)
         if request.method == "POST" and self.count > 0:
             self.count -= 1
@@ -571,6 +573,7 @@ async def served(tmp_path, clock):
         live = LiveBackend(Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"]),
                            base_url="http://127.0.0.1", transport=transport, sleep=clock.sleep, clock=clock.now)
         made.append(live)
+        make.sent = transport.sent  # the last backend's requests, for tests that count look-ups
         return live
 
     yield sandbox, make
@@ -590,6 +593,11 @@ async def test_an_add_whose_answer_was_lost_is_confirmed_against_the_server(serv
     assert (number.sid, number.is_reserved) == (owned.sid, True)
     stats = sandbox.call(sandbox.account.pool_stats, ks.sid)
     assert (stats.reserved, stats.unreserved) == (1, 0)  # added once, and reported as added
+    pool = f"/v1/Services/{ks.sid}/PhoneNumbers"
+    # confirmed cheaply: by SID, or through the server's PhoneNumber filter; never by paging the pool
+    looked_up = [f"GET {pool}/{owned.sid}"] if by == "sid" else [
+        f"GET /2010-04-01/Accounts/{sandbox.account_sid}/IncomingPhoneNumbers.json", f"GET {pool}/{owned.sid}"]
+    assert make.sent == [f"POST {pool}", *looked_up]
 
 
 async def test_a_service_create_whose_answer_was_lost_is_confirmed_against_the_server(served):
@@ -597,6 +605,60 @@ async def test_a_service_create_whose_answer_was_lost_is_confirmed_against_the_s
     service = await make(lose=1).create_service("support", default_ttl=60)
     assert service.unique_name == "support" and service.default_ttl == 60
     assert [s.sid for s in sandbox.call(sandbox.account.list_services, 100, None).items] == [service.sid]
+
+
+def session_pool(sandbox: SandboxBackend) -> tuple[str, str]:
+    """Arrange: a Service whose pool holds one US number; its sid and the number's sid."""
+    ks = sandbox.call(sandbox.account.create_service, "rides")
+    owned = sandbox.call(sandbox.account.buy_number, "+14155550123")
+    sandbox.call(sandbox.account.add_number, ks.sid, sid=owned.sid)
+    return ks.sid, owned.sid
+
+
+async def test_a_session_create_whose_answer_was_lost_is_confirmed_by_unique_name(served):
+    sandbox, make = served
+    ks, pn = session_pool(sandbox)
+    session = await make(lose=1).create_session(ks, unique_name="Ride #7/b", participants=[
+        {"identifier": "+1 415 555 1001"}, {"Identifier": "+14155551002", "FriendlyName": "driver"}])
+    assert session.unique_name == "Ride #7/b"
+    stored = sandbox.call(sandbox.account.list_sessions, ks, 100, None).items
+    assert [s.sid for s in stored] == [session.sid]  # made once, and reported as made
+    assert sandbox.call(sandbox.account.get_number, ks, pn).in_use == 1
+    sessions = f"/v1/Services/{ks}/Sessions"
+    assert make.sent == [f"POST {sessions}", f"GET {sessions}/Ride #7/b"]  # one look-up by name
+
+
+async def test_a_session_create_without_a_name_is_never_sent_twice(served):
+    sandbox, make = served
+    ks, _ = session_pool(sandbox)
+    with pytest.raises(ProxyError) as info:
+        await make(lose=1).create_session(ks, ttl=60)
+    assert "may or may not have taken effect" in info.value.message
+    assert sandbox.account.meta["auth_token"] not in f"{info.value!r} {info.value.message} {info.value.more_info}"
+    assert len(sandbox.call(sandbox.account.list_sessions, ks, 100, None).items) == 1  # the lost one, only
+    assert make.sent == [f"POST /v1/Services/{ks}/Sessions"]
+
+
+async def test_a_participant_add_whose_answer_was_lost_is_confirmed_by_identifier(served):
+    sandbox, make = served
+    ks, pn = session_pool(sandbox)
+    kc = sandbox.call(sandbox.account.create_session, ks).sid
+    member = await make(lose=1).add_participant(ks, kc, identifier="+1 (415) 555-1001", friendly_name="rider")
+    assert (member.identifier, member.proxy_identifier_sid, member.friendly_name) == ("+14155551001", pn, "rider")
+    assert len(sandbox.call(sandbox.account.list_participants, ks, kc, 100, None).items) == 1
+    assert sandbox.call(sandbox.account.get_number, ks, pn).in_use == 1
+    members = f"/v1/Services/{ks}/Sessions/{kc}/Participants"
+    assert make.sent == [f"POST {members}", f"GET {members}"]
+
+
+async def test_a_close_whose_answer_was_lost_is_reported_closed_not_80608(served):
+    sandbox, make = served
+    ks, pn = session_pool(sandbox)
+    kc = sandbox.call(sandbox.account.create_session, ks, participants=[{"identifier": "+14155551001"}]).sid
+    closed = await make(lose=1).update_session(ks, kc, status="closed")
+    assert closed.status == "closed" and closed.date_ended is not None
+    assert sandbox.call(sandbox.account.get_number, ks, pn).in_use == 0
+    assert make.sent == [f"POST /v1/Services/{ks}/Sessions/{kc}", f"GET /v1/Services/{ks}/Sessions/{kc}"]
 
 
 async def test_the_server_rejects_a_wrong_token_as_20003(served):

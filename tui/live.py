@@ -1,6 +1,6 @@
 """LiveBackend: the seam (tui.backend.Backend) over Twilio's real API, with httpx.
 
-Proxy v1 (Services, PhoneNumbers) at https://proxy.twilio.com/v1 and the account's
+Proxy v1 (Services, PhoneNumbers, Sessions, Participants) at https://proxy.twilio.com/v1 and the account's
 numbers at https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json,
 both replaceable by one --base-url (the sandbox server, a recording proxy).
 
@@ -12,7 +12,11 @@ both replaceable by one --base-url (the sandbox server, a recording proxy).
 - Reads, deletes and reservation changes (idempotent) are retried on 429, 503 and
   network errors with exponential backoff and jitter, bounded in tries and time,
   honouring Retry-After. A create is never retried blindly: after an ambiguous
-  failure it first checks whether the create took effect.
+  failure it first checks whether the create took effect (a Service by UniqueName, a
+  pool number by SID or phone number, a Session by UniqueName, a Participant by its
+  Identifier among the session's); a session created without a UniqueName cannot be
+  found again, so that failure says the session may exist. A session's status change
+  (closed -> closed is 80608) is checked the same way before it is sent again.
 - Every request waits for its slot in a rate limiter: at most 30 a second per endpoint.
 - Secrets stay in the httpx auth object: never in a URL, message, log record or repr.
 No Textual here (below the seam).
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import os
 import random
 import re
@@ -29,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -46,9 +51,11 @@ from tui.models import (
     AccountNumber,
     InvalidNumber,
     Page,
+    Participant,
     PhoneNumber,
     PoolStats,
     Service,
+    Session,
     mask_sid,
     parse_e164,
 )
@@ -113,15 +120,34 @@ def endpoint_key(method: str, url: str) -> str:
     return f"{method} {_SID_IN_PATH.sub('{sid}', urlsplit(url).path)}"
 
 
-def _form(fields: Mapping[str, Any]) -> dict[str, str]:
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _form(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Twilio's request form: PascalCase names, booleans "true"/"false", None left out."""
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for name, value in fields.items():
         if value is None:
             continue
-        key = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        out[_pascal(name)] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
+
+
+def _participant_item(spec: Any) -> str:
+    """One item of a session create's Participants, as Twilio takes it: a JSON object with
+    PascalCase keys (Identifier, FriendlyName, ProxyIdentifier, ProxyIdentifierSid)."""
+    if isinstance(spec, Mapping):
+        return json.dumps({_pascal(str(k)): v for k, v in spec.items() if v is not None})
+    return spec if isinstance(spec, str) else json.dumps(spec)
+
+
+def _identifier(text: Any) -> str:
+    """An Identifier as Twilio stores it (E.164), to recognise it in a list."""
+    try:
+        return parse_e164(str(text))
+    except InvalidNumber:
+        return str(text)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -209,12 +235,12 @@ class LiveBackend:
     # -- one request, with retries ------------------------------------------------------------
 
     async def _send(self, method: str, url: str, params: Mapping[str, Any] | None,
-                    data: Mapping[str, str] | None) -> httpx.Response:
+                    data: Mapping[str, Any] | None) -> httpx.Response:
         await self.limiter.acquire(endpoint_key(method, url))
         return await self._client.request(method, url, params=params, data=data)
 
     async def _call(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                    data: Mapping[str, str] | None = None, mode: str = "read",
+                    data: Mapping[str, Any] | None = None, mode: str = "read",
                     confirm: Callable[[], Awaitable[dict[str, Any] | None]] | None = None) -> Any:
         """Send one request; retry as `mode` allows; return the JSON body (None for 204).
 
@@ -272,8 +298,10 @@ class LiveBackend:
 
         If we cannot tell, the user is told to look before trying again, never left guessing.
         """
-        if confirm is None:
-            raise error
+        if confirm is None:  # nothing to look it up by
+            raise ProxyError(error.code, error.status,
+                             f"{error.message}. The request may or may not have taken effect; look at the list "
+                             "before trying again", error.more_info) from None
         try:
             return await confirm()
         except ProxyError as check:
@@ -505,6 +533,98 @@ class LiveBackend:
             seen.add(page.next_token)
             page = await self.list_numbers(service_sid, STATS_PAGE_SIZE, page.next_token)
         return PoolStats(service_sid, reserved=reserved, unreserved=unreserved, in_use_numbers=busy)
+
+    # -- Sessions ----------------------------------------------------------------------------------------
+
+    def _sessions(self, service_sid: str, sid: str | None = None) -> str:
+        url = self._proxy(f"/Services/{service_sid}/Sessions")
+        # a session may be named by its UniqueName, which can hold any character
+        return f"{url}/{quote(sid, safe='')}" if sid is not None else url
+
+    async def _session_body(self, service_sid: str, sid: str) -> dict[str, Any] | None:
+        """The session (by SID or UniqueName), or None when there is none."""
+        try:
+            return await self._call("GET", self._sessions(service_sid, sid))
+        except ProxyError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def create_session(self, service_sid: str, *, unique_name: str | None = None, ttl: int | None = None,
+                             mode: str | None = None, status: str | None = None,
+                             participants: list[dict[str, Any]] | None = None) -> Session:
+        form = _form({"unique_name": unique_name, "ttl": ttl, "mode": mode, "status": status})
+        if participants:
+            form["Participants"] = [_participant_item(p) for p in participants]  # sent as repeated fields
+
+        async def confirm() -> dict[str, Any] | None:
+            return await self._session_body(service_sid, unique_name) if unique_name else None
+
+        body = await self._call("POST", self._sessions(service_sid), data=form, mode="create",
+                                confirm=confirm if unique_name else None)
+        return self._parse(Session.from_twilio, body)
+
+    async def get_session(self, service_sid: str, sid: str) -> Session:
+        return self._parse(Session.from_twilio, await self._call("GET", self._sessions(service_sid, sid)))
+
+    async def list_sessions(self, service_sid: str, page_size: int = 50,
+                            page_token: str | None = None) -> Page[Session]:
+        if page_token:
+            return await self._list(self._page_url(page_token), None, Session.from_twilio, "sessions")
+        return await self._list(self._sessions(service_sid), {"PageSize": page_size}, Session.from_twilio,
+                                "sessions")
+
+    async def update_session(self, service_sid: str, sid: str, *, status: str | None = None,
+                             ttl: int | None = None) -> Session:
+        async def confirm() -> dict[str, Any] | None:
+            body = await self._session_body(service_sid, sid)
+            if not isinstance(body, dict):
+                return None
+            done = (status is None or body.get("status") == status) and (ttl is None or body.get("ttl") == int(ttl))
+            return body if done else None
+
+        # not idempotent (closing a closed session is 80608): after a lost answer, look before resending
+        body = await self._call("POST", self._sessions(service_sid, sid), data=_form({"status": status, "ttl": ttl}),
+                                mode="create", confirm=confirm)
+        return self._parse(Session.from_twilio, body)
+
+    async def delete_session(self, service_sid: str, sid: str) -> None:
+        await self._call("DELETE", self._sessions(service_sid, sid), mode="delete")
+
+    # -- Participants ----------------------------------------------------------------------------------
+
+    def _participants(self, service_sid: str, session_sid: str, sid: str | None = None) -> str:
+        url = f"{self._sessions(service_sid, session_sid)}/Participants"
+        return f"{url}/{sid}" if sid else url
+
+    async def add_participant(self, service_sid: str, session_sid: str, *, identifier: str,
+                              friendly_name: str | None = None, proxy_identifier: str | None = None,
+                              proxy_identifier_sid: str | None = None) -> Participant:
+        url = self._participants(service_sid, session_sid)
+        wanted = _identifier(identifier)
+
+        async def confirm() -> dict[str, Any] | None:
+            # one identifier appears at most once in a session (80103): its presence is our create
+            return await self._scan(url, "participants", lambda item: item.get("identifier") == wanted)
+
+        form = _form({"identifier": identifier, "friendly_name": friendly_name, "proxy_identifier": proxy_identifier,
+                      "proxy_identifier_sid": proxy_identifier_sid})
+        body = await self._call("POST", url, data=form, mode="create", confirm=confirm)
+        return self._parse(Participant.from_twilio, body)
+
+    async def list_participants(self, service_sid: str, session_sid: str, page_size: int = 50,
+                                page_token: str | None = None) -> Page[Participant]:
+        if page_token:
+            return await self._list(self._page_url(page_token), None, Participant.from_twilio, "participants")
+        return await self._list(self._participants(service_sid, session_sid), {"PageSize": page_size},
+                                Participant.from_twilio, "participants")
+
+    async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant:
+        body = await self._call("GET", self._participants(service_sid, session_sid, sid))
+        return self._parse(Participant.from_twilio, body)
+
+    async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
+        await self._call("DELETE", self._participants(service_sid, session_sid, sid), mode="delete")
 
     # -- the account's own numbers ----------------------------------------------------------------------
 
