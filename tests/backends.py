@@ -42,6 +42,29 @@ async def sandbox_world(tmp_path: Path) -> AsyncIterator[World]:
         backend.close()
 
 
+class SpecCheckedTransport:
+    """An httpx transport that checks each Sessions/Participants response against Twilio's
+    descriptions on arrival (tests/test_server_spec.py's checker), so each session conformance
+    row over HTTP is also a spec check. Services and numbers responses are checked in
+    tests/test_server_spec.py already; checking the full-pool pages here would only slow the suite."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    async def handle_async_request(self, request: Any) -> Any:
+        from tests.test_server_spec import check_response
+
+        response = await self.inner.handle_async_request(request)
+        if "/Sessions" in request.url.path:
+            await response.aread()
+            response.request = request
+            check_response(response)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 @contextlib.asynccontextmanager
 async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     """LiveBackend over HTTP to the sandbox server, in-process (httpx.ASGITransport): every call
@@ -58,7 +81,7 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     credentials = Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"], source="sandbox")
     # pacing (30/s, Twilio's limit) is tested on its own in tests/test_live.py; here it would only slow the suite
     live = LiveBackend(credentials, base_url="http://127.0.0.1", rate=1e9,
-                       transport=httpx.ASGITransport(app=create_app(sandbox)))
+                       transport=SpecCheckedTransport(httpx.ASGITransport(app=create_app(sandbox))))
     try:
         yield World(backend=live, sandbox=sandbox)
     finally:
@@ -72,6 +95,6 @@ BACKENDS: dict[str, Callable[[Path], contextlib.AbstractAsyncContextManager[Worl
     "live-asgi": live_asgi_world,
 }
 
-# Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend);
-# the live one joins when its session methods exist. Used by tests/test_sessions_conformance.py.
-SESSION_BACKENDS: list[str] = ["sandbox"]
+# Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend).
+# Used by tests/test_sessions_conformance.py.
+SESSION_BACKENDS: list[str] = ["sandbox", "live-asgi"]
