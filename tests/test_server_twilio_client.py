@@ -140,3 +140,46 @@ def test_wrong_credentials_are_refused(server):
     stranger.api.base_url = server.base_url
     foreign = twilio_error(lambda: stranger.api.v2010.accounts("AC" + "0" * 32).incoming_phone_numbers.create())
     assert (foreign.status, foreign.code) == (401, 20003)
+
+
+def test_sessions_and_participants(client):
+    owned = client.api.v2010.account.incoming_phone_numbers
+    numbers = [owned.create(area_code="907"), owned.create(area_code="907")]
+    service = client.proxy.v1.services.create(unique_name="twilio-sessions")
+    proxy = client.proxy.v1.services(service.sid)
+    for n in numbers:
+        proxy.phone_numbers.create(sid=n.sid)
+    sessions = proxy.sessions
+
+    # create with participants: twilio-python sends each as a JSON object in a repeated field
+    ride = sessions.create(unique_name="Ride 1", ttl=600, mode="voice-and-message", participants=[
+        {"Identifier": "+19072001001", "FriendlyName": "rider"},
+        {"Identifier": "+19072001002", "ProxyIdentifierSid": numbers[1].sid}])
+    assert (ride.sid[:2], ride.unique_name, ride.ttl, ride.status) == ("KC", "Ride 1", 600, "open")
+    members = sessions(ride.sid).participants.list()
+    assert {p.identifier for p in members} == {"+19072001001", "+19072001002"}
+    assert {p.proxy_identifier_sid for p in members} <= {n.sid for n in numbers}
+    assert sessions("Ride 1").fetch().sid == ride.sid  # fetched by UniqueName
+    assert proxy.phone_numbers(numbers[1].sid).fetch().in_use == 1
+
+    later = sessions.create(mode="message-only")
+    third = sessions(later.sid).participants.create(identifier="+19072001003", friendly_name="third")
+    assert third.proxy_identifier in {n.phone_number for n in numbers}
+    assert sessions(later.sid).participants(third.sid).fetch().friendly_name == "third"
+    assert [s.sid for s in sessions.list(page_size=1)] == [ride.sid, later.sid]  # two pages of one
+
+    closed = sessions(ride.sid).update(status="closed")
+    assert closed.status == "closed" and closed.date_ended is not None
+    assert proxy.phone_numbers(numbers[1].sid).fetch().in_use == 0
+    assert twilio_error(lambda: sessions(ride.sid).update(status="open")).code == 80608
+    assert twilio_error(lambda: sessions.create(unique_name="Ride 1")).code == 80603
+    assert twilio_error(lambda: sessions(ride.sid).participants.create(identifier="+19072001004")).code == 80607
+
+    assert sessions(later.sid).participants(third.sid).delete() is True
+    assert sessions(later.sid).participants.list() == []
+    assert sessions(ride.sid).delete() is True
+    assert twilio_error(lambda: sessions(ride.sid).fetch()).status == 404
+    sessions(later.sid).delete()
+    for n in numbers:
+        proxy.phone_numbers(n.sid).delete()
+    proxy.delete()
