@@ -287,6 +287,20 @@ async def test_a_delete_whose_answer_was_lost_and_then_404s_did_delete(backend, 
     assert info.value.code == 20404
 
 
+async def test_session_reads_and_participant_deletes_are_retried(backend, respx_mock):
+    kc, kp = "KC" + "a" * 32, "KP" + "a" * 32
+    unavailable = httpx.Response(503, json=twilio_error(20503, 503, "Service unavailable"))
+    body = example("/v1/Services/{ServiceSid}/Sessions/{Sid}", "get", "200")
+    get = respx_mock.get(f"{PROXY}/Services/{KS}/Sessions/{kc}").mock(side_effect=[
+        unavailable, httpx.ReadTimeout("timed out"), httpx.Response(200, json=body)])
+    assert (await backend.get_session(KS, kc)).sid == body["sid"]
+    assert get.call_count == 3
+    delete = respx_mock.delete(f"{PROXY}/Services/{KS}/Sessions/{kc}/Participants/{kp}").mock(side_effect=[
+        httpx.ReadTimeout("timed out"), httpx.Response(404, json=twilio_error(20404, 404, "Not Found"))])
+    assert await backend.remove_participant(KS, kc, kp) is None  # the lost first attempt did delete it
+    assert delete.call_count == 2
+
+
 # -- creates are never retried blindly ---------------------------------------------------------------
 
 async def test_an_add_that_timed_out_but_was_applied_is_reported_as_done(backend, respx_mock):
