@@ -164,7 +164,9 @@ async def test_remove_refused_80611_offers_to_reserve_so_it_drains(tmp_path):
         await s.press("y")
         assert "80611" in s.notes_text() and "Proxy Number In Active Sessions" in s.notes_text()
         assert type(s.screen).__name__ == "ConfirmScreen"
-        assert "Reserve it now" in s.text("#confirm-body")
+        body = s.text("#confirm-body")
+        assert "Error 80611" in body and "https://www.twilio.com/docs/errors/80611" in body
+        assert f"Reserve {format_international(first.phone_number)} now?" in body
         await s.press("y")
         sid = s.account.service_by_name["support-line"]
         number = s.account.get_number(sid, first.sid)

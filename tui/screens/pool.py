@@ -537,15 +537,16 @@ class PoolScreen(Screen):
             self.notify("It is already reserved: no new session will get it. Remove it once in_use is 0.",
                         timeout=8)
             return
-        body = (f"{format_international(number.phone_number)} is in active sessions (80611), so Twilio "
-                "will not remove it yet.\n\nReserve it now? No new session will get it; once its sessions "
-                "end (in_use 0) you can remove it.")
+        body = (f"{report.title}\n{report.message}\n{report.more_info}\n\n"
+                f"Reserve {format_international(number.phone_number)} now? No new session will get it; "
+                "once its sessions end (in_use 0) you can remove it.")
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.change_reservation(current, True)
 
-        self.app.push_screen(ConfirmScreen("Number in use", body, yes="Reserve it", no="Leave it"), answered)
+        self.app.push_screen(ConfirmScreen("Number in use: not removed", body, yes="Reserve it", no="Leave it"),
+                             answered)
 
     # -- adding -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""Regenerate the README's screenshots: one SVG per screen, from the demo sandbox in a temp folder.
+
+    .venv/bin/python screenshots/make_screenshots.py
+
+Writes services.svg, pool.svg, remove-confirmation.svg, add-dialog.svg, help.svg,
+error.svg (a refused removal and the offer to reserve) and error-notification.svg next to
+this script. Fixed seed, fixed clock and a fixed terminal size, so a run
+changes the pictures only when the app's look changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.app_fixtures import FIXED_NOW, settle  # noqa: E402
+
+SIZE = (130, 36)
+LABEL = "~/.local/share/proxy-pool/sandbox.json"
+
+
+def build_demo(path: Path):
+    from sandbox.commands import build_sandbox
+
+    with mock.patch("sandbox.account.utcnow", lambda: FIXED_NOW):
+        return build_sandbox(path, kind="demo", seed=7)
+
+
+async def shoot(path: Path) -> list[str]:
+    from textual.widgets import Input
+
+    from sandbox.backend import SandboxBackend
+    from tui.app import create_app
+
+    backend = SandboxBackend(build_demo(path))
+    app = create_app(backend, world_label=LABEL)
+    # a number held by two active sessions, for the error picture (80611 on remove)
+    account = backend.account
+    first_service = account.list_services(50).items[0].sid
+    page = account.list_numbers(first_service, 50).items
+    busy_row = next(i for i, n in enumerate(page) if i >= 2 and not n.is_reserved)
+    account.in_use[page[busy_row].sid] = 2
+    written: list[str] = []
+
+    async def save(name: str) -> None:
+        await settle(pilot)
+        for box in app.screen.query(Input):
+            box.cursor_blink = False
+        await pilot.pause()
+        app.save_screenshot(name, path=str(HERE))
+        written.append(name)
+
+    async def keys(*names: str) -> None:
+        for name in names:
+            await pilot.press(name)
+            await settle(pilot)
+
+    try:
+        with mock.patch("sandbox.account.utcnow", lambda: FIXED_NOW):
+            async with app.run_test(size=SIZE, notifications=True) as pilot:
+                await save("services.svg")
+                await keys("enter", "down", "down")
+                await save("pool.svg")
+                await keys("d")
+                await save("remove-confirmation.svg")
+                await keys("escape", "a")
+                await save("add-dialog.svg")
+                await keys("escape", "question_mark")
+                await save("help.svg")
+                await keys("escape", *["down"] * (busy_row - 2))
+                # an error: removing a number that active sessions hold (80611), and the offer to reserve it
+                await keys("d", "y")
+                await save("error.svg")
+                await keys("n")
+                await save("error-notification.svg")
+    finally:
+        backend.close()
+    return written
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        written = asyncio.run(shoot(Path(folder) / "sandbox.json"))
+    for name in written:
+        print(HERE / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
