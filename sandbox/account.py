@@ -134,19 +134,27 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         for doc_id, doc in raw_table(acct, SERVICES).items():
             self.service_doc[doc["sid"]] = int(doc_id)
             self.service_by_name[doc["unique_name"]] = doc["sid"]
-        self.number_doc: dict[str, int] = {}
-        self.number_by_phone: dict[str, str] = {}
-        for doc_id, doc in raw_table(acct, ACCOUNT_NUMBERS).items():
-            self.number_doc[doc["sid"]] = int(doc_id)
-            self.number_by_phone[doc["phone_number"]] = doc["sid"]
+        numbers = raw_table(acct, ACCOUNT_NUMBERS)  # comprehensions: 55,000 numbers open faster
+        self.number_doc: dict[str, int] = {doc["sid"]: int(doc_id) for doc_id, doc in numbers.items()}
+        self.number_by_phone: dict[str, str] = {doc["phone_number"]: doc["sid"] for doc in numbers.values()}
         self.pool_of: dict[str, str] = {}
         self.pools: dict[str, PoolIndex] = {}
         self.in_use: dict[str, int] = {}
         for service_sid in self.service_doc:
             pool = PoolIndex()
             db = self.files.pools.get(service_sid)
-            if db is not None:
-                for doc_id, doc in raw_table(db, NUMBERS).items():
+            rows = raw_table(db, NUMBERS) if db is not None else {}
+            doc_of = {doc["sid"]: int(doc_id) for doc_id, doc in rows.items()}
+            if len(doc_of) == len(rows) and doc_of.keys().isdisjoint(self.pool_of) and doc_of.keys() <= numbers.keys():
+                # the usual case, checked in bulk: each number once, in no other pool, owned
+                self.pool_of.update(dict.fromkeys(doc_of, service_sid))
+                pool.doc_of = doc_of
+                pool.order = sorted(doc_of.values())
+                pool.reserved = sum(1 for doc in rows.values() if doc["is_reserved"])
+                pool.unreserved = len(rows) - pool.reserved
+                rows = {}  # nothing left to check one by one
+            if rows:
+                for doc_id, doc in rows.items():
                     sid = doc["sid"]
                     if sid in self.pool_of:
                         raise StoreError(
