@@ -72,10 +72,12 @@ class Terminal:
     def exited(self, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            status = self.run("display-message", "-p", "-t", "app", "#{pane_dead} #{pane_dead_status}",
-                              check=False).stdout.split()
-            if status and status[0] == "1":
-                return status[1] if len(status) > 1 else ""
+            dead, code, signal = (self.run("display-message", "-p", "-t", "app",
+                                           "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}",
+                                           check=False).stdout.strip().split("|") + ["", "", ""])[:3]
+            # tmux can mark the pane dead a moment before it has the exit status: poll until it is there
+            if dead == "1" and (code or signal):
+                return code if code else f"signal {signal}"
             time.sleep(0.05)
         raise AssertionError(f"the app did not exit; the screen was:\n{self.screen()}")
 
