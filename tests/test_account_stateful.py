@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 
 from sandbox import SandboxAccount, rules
+from tests.paging import every_item as _everything
 from tui.backend import ProxyError
 
 MG = "MG" + "cd" * 16
@@ -33,15 +34,6 @@ OWNED = 8  # numbers the account owns; the last two are in a Messaging Service
 NAMES = ("rides", "food", "market", "rides-ca")
 REJECTIONS: set[int] = set()  # every code the random runs met
 
-
-def _everything(list_page, *args, page_size: int = 100) -> list:
-    items, token = [], None
-    while True:
-        page = list_page(*args, page_size, token)
-        items.extend(page.items)
-        token = page.next_token
-        if not token:
-            return items
 
 
 def snapshot(account: SandboxAccount, *, with_in_use: bool = True) -> dict:

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from sandbox.store import storage_of
+from tests.paging import every_item as _everything
 from tui.backend import ProxyError
 from tui.models import AccountNumber, Service
 
@@ -49,15 +50,6 @@ def fill(world, service_sid: str, *, reserved: int = 0, unreserved: int = 0,
     world.arrange(world.account.add_numbers_bulk, service_sid, entries)
     return entries
 
-
-def _everything(list_page, *args) -> list:
-    items, token = [], None
-    while True:
-        page = list_page(*args, 100, token)
-        items.extend(page.items)
-        token = page.next_token
-        if not token:
-            return items
 
 
 def _state(account) -> dict:

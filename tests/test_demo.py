@@ -9,17 +9,8 @@ import pytest
 
 from sandbox import SandboxAccount
 from sandbox.commands import build_sandbox
+from tests.paging import every_item as everything
 from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT, is_sid
-
-
-def everything(list_page, *args) -> list:
-    items, token = [], None
-    while True:
-        page = list_page(*args, 100, token)
-        items.extend(page.items)
-        token = page.next_token
-        if not token:
-            return items
 
 
 def contents(account: SandboxAccount) -> dict:

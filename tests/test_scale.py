@@ -9,19 +9,10 @@ import pytest
 
 from sandbox.account import SandboxAccount
 from sandbox.scale import populate_scale, scale_numbers
+from tests.paging import every_item as every
 from tui.backend import ProxyError
 from tui.cli import main
 from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT
-
-
-def every(list_page, *args) -> list:
-    out, token = [], None
-    while True:
-        page = list_page(*args, 100, token)
-        out += page.items
-        token = page.next_token
-        if not token:
-            return out
 
 
 def pools_of(acct: SandboxAccount) -> dict[str, list]:

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from sandbox import SandboxAccount
+from tests.paging import every_item as _everything
 from tui.backend import ProxyError
 
 # 415 x3 (one voice-only), 212 x2 (reserved), a GB number: area codes, countries,
@@ -44,15 +45,6 @@ SEEN_CODES: set[int] = set()
 
 identifiers = st.sampled_from(IDENTIFIERS)
 
-
-def _everything(list_page, *args) -> list:
-    items, token = [], None
-    while True:
-        page = list_page(*args, 100, token)
-        items.extend(page.items)
-        token = page.next_token
-        if not token:
-            return items
 
 
 def snapshot(acct: SandboxAccount, service_sid: str) -> dict:

@@ -15,18 +15,10 @@ from sandbox import store
 from sandbox.account import SandboxAccount
 from sandbox.scale import scale_numbers
 from sandbox.store import SandboxDB, SandboxInUse, StoreError
+from tests.paging import every_item as every
 
 NUMBERS = scale_numbers(400, seed=11)
 
-
-def every(list_page, *args) -> list:
-    out, token = [], None
-    while True:
-        page = list_page(*args, 100, token)
-        out += page.items
-        token = page.next_token
-        if not token:
-            return out
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from sandbox import store
 from sandbox.account import SandboxAccount
 from sandbox.scale import scale_numbers
 from sandbox.store import SandboxFiles, SandboxInUse, StoreError
+from tests.paging import every_item as every
 from tui.backend import ProxyError
 from tui.models import new_sid
 
@@ -37,17 +38,6 @@ SPARE = scale_numbers(3_000, seed=99)  # valid numbers the writers buy
 def all_numbers(acct: SandboxAccount, service_sid: str) -> dict[str, bool]:
     return {n.sid: n.is_reserved for n in every(acct.list_numbers, service_sid)}
 
-
-def every(list_page, *args) -> list:
-    """Every record of a paged list, page by page."""
-    out = []
-    token = None
-    while True:
-        page = list_page(*args, 100, token)
-        out += page.items
-        token = page.next_token
-        if not token:
-            return out
 
 
 def owned_numbers(acct: SandboxAccount) -> list:
