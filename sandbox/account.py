@@ -145,7 +145,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
             db = self.files.pools.get(service_sid)
             rows = raw_table(db, NUMBERS) if db is not None else {}
             doc_of = {doc["sid"]: int(doc_id) for doc_id, doc in rows.items()}
-            if len(doc_of) == len(rows) and doc_of.keys().isdisjoint(self.pool_of) and doc_of.keys() <= numbers.keys():
+            if len(doc_of) == len(rows) and doc_of.keys().isdisjoint(self.pool_of) and doc_of.keys() <= self.number_doc.keys():
                 # the usual case, checked in bulk: each number once, in no other pool, owned
                 self.pool_of.update(dict.fromkeys(doc_of, service_sid))
                 pool.doc_of = doc_of
