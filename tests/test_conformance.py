@@ -5,7 +5,7 @@ action under test always goes through `world.backend`; `world.arrange(...)` and
 `world.account` (the sandbox behind the backend) are used only to arrange state and
 to check that a rejected call changed nothing. Each rejection asserts Twilio's code,
 the HTTP status, and that the account is exactly as before.
-Rows: ../shared/reference/README.md, "Pool rules".
+Rows: tests/reference/README.md, "Pool rules".
 """
 
 from __future__ import annotations

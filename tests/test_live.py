@@ -9,7 +9,6 @@ import base64
 import copy
 import json
 import logging
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -17,13 +16,13 @@ import pytest
 
 from sandbox import SandboxAccount, SandboxBackend
 from sandbox.server import create_app
+from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
 from tui.backend import ProxyError
 from tui.credentials import Credentials, CredentialsError
 from tui.live import LiveBackend, RateLimiter, backend_from_args
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-SPEC = json.loads((REFERENCE / "twilio_proxy_v1.json").read_text())
+SPEC = reference(PROXY_SPEC)
 
 AC = "AC" + "a" * 32          # the spec examples' account
 KS = "KS" + "a" * 32

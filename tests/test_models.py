@@ -1,16 +1,15 @@
 """The models' Twilio JSON both ways, checked against Twilio's official spec; SIDs; E.164;
-and the error titles against Twilio's catalogue. The reference files live in
-../shared/reference beside the repository."""
+and the error titles against Twilio's catalogue. The reference files are copies in
+tests/reference (see tests/reference_files.py)."""
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.reference_files import reference
 from tui.backend import ERROR_TITLES, ProxyError
 from tui.models import (
     AccountNumber,
@@ -26,15 +25,6 @@ from tui.models import (
     new_sid,
     parse_e164,
 )
-
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-
-
-def reference(name: str) -> dict:
-    path = REFERENCE / name
-    if not path.is_file():
-        pytest.fail(f"Twilio reference file missing: {path} (the tests read ../shared/reference beside the repo)")
-    return json.loads(path.read_text())
 
 
 @pytest.fixture(scope="module")

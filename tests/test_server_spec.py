@@ -1,7 +1,7 @@
 """The sandbox server's responses against Twilio's own OpenAPI descriptions.
 
 Every response these tests provoke goes through `check_response`: a success is validated
-with openapi-core against ../shared/reference/twilio_proxy_v1.json (or the IncomingPhoneNumbers
+with openapi-core against tests/reference/twilio_proxy_v1.json (or the IncomingPhoneNumbers
 description beside it), status code included; a failure must be exactly Twilio's error body
 with a code from Twilio's catalogue. The other server test modules use the same checker.
 """
@@ -26,11 +26,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from sandbox.backend import SandboxBackend
 from sandbox.commands import build_sandbox
 from sandbox.server import create_app
-
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-PROXY_SPEC = "twilio_proxy_v1.json"
-NUMBERS_SPEC = "twilio_api_v2010_incoming_phone_numbers.json"
-ERROR_CODES = "twilio-error-codes.json"
+from tests.reference_files import ERROR_CODES, NUMBERS_SPEC, PROXY_SPEC, reference
 
 # Twilio's real code for a wrong HTTP method; the trimmed catalogue leaves it out.
 EXTRA_CODES = {20004}
@@ -48,12 +44,8 @@ ERROR_BODY = {
 }
 
 
-def reference_file(name: str, folder: Path = REFERENCE) -> dict[str, Any]:
-    path = folder / name
-    if not path.is_file():
-        pytest.fail(f"reference file {path} is missing: the server's spec tests need ../shared/reference "
-                    "beside the repository (Twilio's OpenAPI descriptions and error catalogue)", pytrace=False)
-    return json.loads(path.read_text())
+def reference_file(name: str) -> dict[str, Any]:
+    return reference(name)
 
 
 @functools.cache
@@ -238,10 +230,6 @@ async def test_the_checker_refuses_a_response_the_spec_forbids(served):
     with pytest.raises(jsonschema.ValidationError):
         check_response(httpx.Response(404, json={"detail": "Not Found"}, request=good.request))
 
-
-def test_a_missing_reference_fails_clearly(tmp_path):
-    with pytest.raises(pytest.fail.Exception, match="shared/reference"):
-        reference_file(PROXY_SPEC, tmp_path)
 
 
 # -- Sessions and Participants --------------------------------------------------------------------

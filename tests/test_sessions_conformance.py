@@ -5,23 +5,21 @@ Every test runs over every backend in tests/backends.py's SESSION_BACKENDS (the
 `world.arrange(...)` is used only to arrange state and to check that a rejected call
 changed nothing. Each rejection asserts Twilio's code, the HTTP status, and that the
 account (sessions, participants, every number's in_use) is exactly as before.
-Rows: ../shared/reference/README.md, "Sessions and number selection".
+Rows: tests/reference/README.md, "Sessions and number selection".
 """
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from sandbox import SandboxAccount
 from tests.backends import BACKENDS, SESSION_BACKENDS
+from tests.reference_files import PROXY_SPEC, reference
 from tui.backend import ProxyError, SessionBackend
 from tui.models import Participant, Session
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "twilio_proxy_v1.json"
 ALICE, BOB, CAROL = "+14155551001", "+14155551002", "+12065551003"
 VOICE = {"voice": True, "sms": False, "mms": False, "fax": False}
 SMS = {"voice": False, "sms": True, "mms": False, "fax": False}
@@ -102,7 +100,7 @@ async def in_use(world, service_sid: str, number_sid: str) -> int:
 # -- the wire form ----------------------------------------------------------------------------
 
 def test_models_carry_exactly_the_spec_fields():
-    schemas = json.loads(SPEC.read_text())["components"]["schemas"]
+    schemas = reference(PROXY_SPEC)["components"]["schemas"]
     from datetime import UTC, datetime
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     s = Session("KC" + "a" * 32, "KS" + "b" * 32, "AC" + "c" * 32, now, now, unique_name="x", ttl=60,

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 from tui.models import AccountNumber, Page, Participant, PhoneNumber, PoolStats, Service, Session
 
 # Twilio's titles for the codes this product meets (a subset of Twilio's public
-# catalogue; tests check every entry against ../shared/reference/twilio-error-codes.json).
+# catalogue; tests check every entry against tests/reference/twilio-error-codes.json).
 ERROR_TITLES: dict[int, str] = {
     20001: "Unknown parameters",
     20003: "Permission Denied",
