@@ -123,6 +123,11 @@ class SandboxBackend:
     async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
         await self._run(self.account.remove_participant, service_sid, session_sid, sid)
 
+    async def sessions_holding(self, service_sid: str, number_sid: str) -> list[Session]:
+        """The active sessions holding a pool number, from the index (the app's sessions view;
+        a backend without this method is scanned through the seam instead)."""
+        return await self._run(self.account.sessions_holding, service_sid, number_sid)
+
     async def aclose(self) -> None:
         self.close()
 

@@ -166,12 +166,12 @@ async def test_remove_refused_80611_offers_to_reserve_so_it_drains(tmp_path):
         assert type(s.screen).__name__ == "ConfirmScreen"
         body = s.text("#confirm-body")
         assert "Error 80611" in body and "https://www.twilio.com/docs/errors/80611" in body
-        assert f"Reserve {format_international(first.phone_number)} now?" in body
+        assert f"Drain {format_international(first.phone_number)} now?" in body
         await s.press("y")
         sid = s.account.service_by_name["support-line"]
         number = s.account.get_number(sid, first.sid)
-        assert number.is_reserved  # still in the pool, now reserved
-        assert s.table_rows()[0][5] == "reserved"
+        assert number.is_reserved  # still in the pool, now reserved and draining (tests/test_app_traffic.py)
+        assert s.table_rows()[0][5] == "draining"
 
 
 async def test_marks_and_bulk_reserve_with_progress_and_summary(tmp_path):

@@ -37,12 +37,13 @@ from tui.screens.messages import (
     StatsLoaded,
     describe_error,
 )
+from tui.traffic_workers import TrafficWorkers
 from tui.widgets.world_bar import WorldInfo
 
 SCAN_PAGE_SIZE = 100  # Proxy lists return at most 100 records a page
 
 
-class ProxyPoolApp(App):
+class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining: tui/traffic_workers.py
     CSS_PATH = "app.tcss"
     TITLE = "proxy-pool"
     BINDINGS = [
@@ -64,6 +65,7 @@ class ProxyPoolApp(App):
         self.crash_line: str | None = None
         # Mutations run one at a time, in the order the keys were pressed.
         self._mutations = asyncio.Lock()
+        self._opening: asyncio.Future[Any] | None = None  # a deferred backend's open (ensure_backend)
 
     @property
     def read_only(self) -> bool:
@@ -116,6 +118,8 @@ class ProxyPoolApp(App):
 
     @work(group="services", exclusive=True, exit_on_error=False)
     async def load_services(self, target: Screen) -> None:
+        if not await self.ensure_backend(target):
+            return
         try:
             services: list[Service] = []
             token = None
@@ -133,6 +137,25 @@ class ProxyPoolApp(App):
             return
         self.service_names = {s.sid: s.unique_name for s in services}
         target.post_message(ServicesLoaded(services, stats))
+
+    async def ensure_backend(self, target: Screen) -> bool:
+        """A backend handed over unopened (tui.launch.DeferredSandbox: 10 full pools take 0.4 s to
+        read) opens here, in a thread, once `target` has painted; the first screen shows at once.
+        If it cannot open, the app ends with the one line launch prints for such a file."""
+        open_deferred = getattr(self.backend, "open_deferred", None)
+        if open_deferred is None:
+            return True
+        if self._opening is None:
+            await target.wait_for_refresh()
+            if self._opening is None:
+                self._opening = asyncio.ensure_future(asyncio.to_thread(open_deferred))
+        try:
+            self.backend = await asyncio.shield(self._opening)  # a cancelled worker never cancels the open
+        except Exception as exc:  # noqa: BLE001 - LaunchError: one line, as if launch had opened it
+            self.crash_line = f"proxy-pool: error: {exc}".replace("\n", " ")
+            self.exit(return_code=1)
+            return False
+        return True
 
     @work(group="pages", exit_on_error=False)
     async def load_page(self, target: Screen, service_sid: str, index: int, token: str | None,

@@ -8,6 +8,7 @@ at once (optimistically) and rolls back if the backend refuses.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,6 +30,7 @@ from tui.screens.messages import (
     ReservationSaved,
     StatsLoaded,
 )
+from tui.screens.pool_traffic import PoolTrafficActions, drain_status
 from tui.screens.services import format_ttl
 from tui.widgets.gauge import PoolGauges
 from tui.widgets.number_detail import NumberDetail
@@ -47,6 +49,10 @@ MUTATING_BINDINGS = (
     ("d,delete", "remove", "Remove"),
     ("a", "add", "Add number"),
 )
+# The pool in motion (tui/screens/pool_traffic.py): in the palette and the help, not in the
+# footer (it is full at 130 columns).
+TRAFFIC_BINDINGS = (("v", "sessions", "Sessions holding the number"), ("s", "simulate", "Simulate traffic"))
+DRAIN_BINDING = ("D", "drain", "Drain (reserve, remove at in_use 0)")  # mutating
 
 
 def reserved_cell(number: PhoneNumber, pending: bool = False) -> Text:
@@ -70,7 +76,7 @@ def matches(number: PhoneNumber, needle: str) -> bool:
         or low in format_international(number.phone_number)
 
 
-class PoolScreen(Screen):
+class PoolScreen(PoolTrafficActions, Screen):
     AUTO_FOCUS = "#numbers"
     BINDINGS = [
         Binding("n", "next_page", "Next page"),
@@ -90,6 +96,8 @@ class PoolScreen(Screen):
         if not world.read_only:
             for keys, action, description in MUTATING_BINDINGS:
                 self._bindings.bind(keys, action, description)
+        for keys, action, description in TRAFFIC_BINDINGS + (() if world.read_only else (DRAIN_BINDING,)):
+            self._bindings.bind(keys, action, description, show=False)
         # server pages: index -> numbers; index -> the token that fetches it (known once the one before loaded)
         self.pages: dict[int, list[PhoneNumber]] = {}
         self.tokens: dict[int, str | None] = {0: None}
@@ -110,6 +118,10 @@ class PoolScreen(Screen):
         self.scan_done = False
         self.found: list[PhoneNumber] = []
         self.filter_index = 0
+        # draining numbers and their polls (tui/screens/pool_traffic.py)
+        self.draining: dict[str, Any] = {}
+        self.polling: set[str] = set()
+        self.refresh_on_resume = False
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -249,7 +261,7 @@ class PoolScreen(Screen):
             (number.friendly_name or "")[:28],
             number.iso_country or "?",
             number.capabilities.short(),
-            reserved_cell(number, number.sid in self.pending),
+            self.reserved_text(number),
             in_use_cell(number),
             number.sid,
             number.date_created.strftime("%Y-%m-%d"),
@@ -275,7 +287,8 @@ class PoolScreen(Screen):
 
     def update_detail(self) -> None:
         number = self.highlighted()
-        self.query_one(NumberDetail).show(number, bool(number and number.sid in self.marks))
+        self.query_one(NumberDetail).show(number, bool(number and number.sid in self.marks),
+                                          drain_status(number) if number and number.sid in self.draining else None)
 
     def on_pool_table_row_highlighted(self, event: PoolTable.RowHighlighted) -> None:
         self.update_detail()
@@ -323,7 +336,7 @@ class PoolScreen(Screen):
             self.marks[number.sid] = number
         table = self.query_one(PoolTable)
         if number.sid in table.rows:
-            table.update_cell(number.sid, "reserved", reserved_cell(number, number.sid in self.pending))
+            table.update_cell(number.sid, "reserved", self.reserved_text(number))
             table.update_cell(number.sid, "in_use", in_use_cell(number))
             table.update_cell(number.sid, "mark", Text("●", style="bold yellow") if number.sid in self.marks else "")
         self.update_detail()
@@ -445,6 +458,7 @@ class PoolScreen(Screen):
                 self.apply(number)
             self.update_pager()
         else:
+            self.stop_all_drains()
             self.app.pop_screen()
 
     # -- reservation ------------------------------------------------------------------------------------
@@ -502,7 +516,7 @@ class PoolScreen(Screen):
         if number.in_use:
             sessions = f"{number.in_use} active session{'s' if number.in_use != 1 else ''}"
             in_use = (f"in_use: {number.in_use}. It is in {sessions}: Twilio refuses to remove it "
-                      "(80611) until they end. Reserve it first so it drains.")
+                      "(80611) until they end. D drains it: reserved now, removed once in_use is 0.")
         else:
             in_use = "in_use: 0. No active session uses it."
         body = (f"Remove {format_international(number.phone_number)} ({number.sid}) from the pool of "
@@ -533,19 +547,19 @@ class PoolScreen(Screen):
         if report.code != 80611:
             return
         current = next((n for n in self.rows if n.sid == number.sid), number)
-        if current.is_reserved:
-            self.notify("It is already reserved: no new session will get it. Remove it once in_use is 0.",
-                        timeout=8)
+        if current.sid in self.draining:
             return
+        reserve = "It is already reserved, so no new session gets it" if current.is_reserved else \
+            "It is reserved at once, so no new session gets it"
         body = (f"{report.title}\n{report.message}\n{report.more_info}\n\n"
-                f"Reserve {format_international(number.phone_number)} now? No new session will get it; "
-                "once its sessions end (in_use 0) you can remove it.")
+                f"Drain {format_international(number.phone_number)} now? {reserve}; once its sessions end "
+                "(in_use 0) it is removed from the pool. The wait shows in its row; D cancels.")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.change_reservation(current, True)
+                self.start_drain(current)
 
-        self.app.push_screen(ConfirmScreen("Number in use: not removed", body, yes="Reserve it", no="Leave it"),
+        self.app.push_screen(ConfirmScreen("Number in use: not removed", body, yes="Drain it", no="Leave it"),
                              answered)
 
     # -- adding -------------------------------------------------------------------------------------------

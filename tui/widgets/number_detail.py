@@ -17,7 +17,7 @@ def capabilities_words(number: PhoneNumber) -> str:
 
 
 class NumberDetail(Static):
-    def show(self, number: PhoneNumber | None, marked: bool = False) -> None:
+    def show(self, number: PhoneNumber | None, marked: bool = False, status: str | None = None) -> None:
         if number is None:
             self.update(Text("No number highlighted.", style="dim"))
             return
@@ -36,4 +36,6 @@ class NumberDetail(Static):
         grid.add_row("Added", number.date_created.strftime("%Y-%m-%d %H:%M UTC"),
                      "Updated", number.date_updated.strftime("%Y-%m-%d %H:%M UTC")
                      + ("   [marked]" if marked else ""))
+        if status:  # e.g. draining: how many sessions still hold it
+            grid.add_row("Status", Text(status, style="bold yellow"), "", "")
         self.update(grid)

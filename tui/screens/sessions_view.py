@@ -1,0 +1,85 @@
+"""The active sessions holding one pool number (what its `in_use` counts), with their participants."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from tui.models import PhoneNumber, format_international
+from tui.screens.messages import BackendFailed
+from tui.screens.traffic_messages import SessionsHolding
+
+
+def when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+class SessionsViewScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#holding"
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("v", "close", "Close", show=False),
+        Binding("ctrl+r", "refresh", "Refresh"),
+    ]
+    DEFAULT_CSS = """
+    SessionsViewScreen #dialog { width: 120; }
+    SessionsViewScreen #holding { height: auto; max-height: 20; }
+    """
+
+    def __init__(self, number: PhoneNumber, service_name: str):
+        super().__init__()
+        self.number = number
+        self.service_name = service_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(f"Active sessions holding {format_international(self.number.phone_number)} "
+                         f"({self.number.sid}) in {self.service_name}", id="dialog-title")
+            yield Static("Loading…", id="holding-summary")
+            yield DataTable(id="holding", cursor_type="row")
+            yield Static("escape closes · ctrl+r refreshes", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#holding", DataTable)
+        table.add_column("Session", key="sid", width=34)
+        table.add_column("Name", key="name", width=14)
+        table.add_column("Status", key="status", width=11)
+        table.add_column("Mode", key="mode", width=17)
+        table.add_column("Started", key="started", width=16)
+        table.add_column("Participants (identifier → proxy)", key="participants")
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one("#holding", DataTable).loading = True
+        self.app.load_sessions_holding(self, self.number)
+
+    def on_sessions_holding(self, message: SessionsHolding) -> None:
+        table = self.query_one("#holding", DataTable)
+        table.loading = False
+        table.clear()
+        for session, participants in message.sessions:
+            people = Text()
+            for p in participants:
+                if people:
+                    people.append("; ")
+                mine = p.proxy_identifier_sid == self.number.sid
+                people.append(f"{p.identifier} → {format_international(p.proxy_identifier) if p.proxy_identifier else '?'}",
+                              style="bold magenta" if mine else "")
+            table.add_row(session.sid, session.unique_name or "-", session.status, session.mode,
+                          when(session.date_started), people, key=session.sid)
+        count = len(message.sessions)
+        summary = (f"{count} active session{'s' if count != 1 else ''} hold{'s' if count == 1 else ''} this number "
+                   f"(in_use {count})." if count else "No active session holds this number (in_use 0).")
+        self.query_one("#holding-summary", Static).update(summary)
+
+    def on_backend_failed(self, message: BackendFailed) -> None:
+        self.query_one("#holding", DataTable).loading = False
+        self.query_one("#holding-summary", Static).update(f"Could not list them: {message.report.message}")
+        self.app.notify_error(message.action, message.error)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
