@@ -3,8 +3,8 @@
     .venv/bin/python screenshots/make_screenshots.py
 
 Writes services.svg, pool.svg, remove-confirmation.svg, add-dialog.svg, help.svg,
-error.svg (a refused removal and the offer to reserve) and error-notification.svg next to
-this script. Fixed seed, fixed clock and a fixed terminal size, so a run
+error.svg (a refused removal and the offer to drain), error-notification.svg and
+simulate.svg (traffic through the tradepost pool until people run short: 80208) next to this script. Fixed seed, fixed clock and a fixed terminal size, so a run
 changes the pictures only when the app's look changed.
 """
 
@@ -23,6 +23,8 @@ from tests.app_fixtures import FIXED_NOW, settle  # noqa: E402
 
 SIZE = (130, 36)
 LABEL = "~/.local/share/proxy-pool/sandbox.json"
+SIMULATION = {"sim-participants": "30", "sim-each": "10", "sim-length": "6", "sim-seed": "1",
+              "sim-countries": "GB:40, DE:30, AU:20, US:10"}
 
 
 def build_demo(path: Path):
@@ -79,6 +81,13 @@ async def shoot(path: Path) -> list[str]:
                 await save("error.svg")
                 await keys("n")
                 await save("error-notification.svg")
+                # Simulate: traffic through the tradepost pool until some people need more numbers than it has
+                await keys("escape", "down", "down", "enter", "s")
+                for field_id, value in SIMULATION.items():
+                    app.screen.query_one(f"#{field_id}", Input).value = value
+                await keys(*["n"] * 12)
+                app.clear_notifications()
+                await save("simulate.svg")
     finally:
         backend.close()
     return written

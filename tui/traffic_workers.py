@@ -62,6 +62,8 @@ class TrafficWorkers:
 
     #: seconds between two reads of a draining number
     drain_poll_seconds: float = 1.0
+    #: seconds between two simulation ticks while the Simulate screen plays
+    simulate_tick_seconds: float = 0.5
 
     def simulation(self, service: Service, params: TrafficParams) -> TrafficEngine:
         """The Service's run (kept while the app runs, so leaving the Simulate screen loses nothing);

@@ -21,11 +21,21 @@ POOL_KEYS = [
     ("/", "filter the whole pool by number, friendly name or country"),
     ("escape", "clear the filter, then the marks, then back to Services"),
     ("ctrl+r", "refresh the page and the counts"),
+    ("v", "the active sessions holding the highlighted number (its in_use)"),
+    ("s", "Simulate traffic through this pool (sandbox Services only)"),
 ]
 POOL_MUTATING_KEYS = [
     ("r", "reserve / unreserve the highlighted number (all marked numbers, after a confirmation)"),
     ("d / delete", "remove the highlighted number (all marked numbers) after a confirmation"),
     ("a", "add a number from the account, or by SID / E.164"),
+    ("D", "drain: reserve the number, remove it once in_use is 0 (D again cancels)"),
+]
+SIMULATE_KEYS = [
+    ("space", "play / pause (a tick every half second)"),
+    ("n", "step one tick"),
+    ("x", "reset: delete every session of the run"),
+    ("tab", "to the parameters (participants, sessions each, length, seed, country mix, mode)"),
+    ("escape", "back to the pool (the run pauses; its sessions stay open)"),
 ]
 DIALOG_KEYS = [
     ("y / n / escape", "in a confirmation: yes / no / cancel"),
@@ -55,6 +65,8 @@ class HelpScreen(ModalScreen[None]):
         sections = [("Services", SERVICES_KEYS),
                     ("Pool", POOL_KEYS + ([] if self.read_only else POOL_MUTATING_KEYS)),
                     ("Dialogs", DIALOG_KEYS), ("Everywhere", GLOBAL_KEYS)]
+        if not self.read_only:
+            sections.insert(2, ("Simulate (sandbox)", SIMULATE_KEYS))
         for title, keys in sections:
             table.add_row(f"[b u]{title}[/]", "")
             for key, what in keys:

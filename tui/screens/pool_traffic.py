@@ -62,7 +62,7 @@ class PoolTrafficActions:
             return
         self.refresh_on_resume = True
         app.push_screen(SimulateScreen(self.service, self.world,  # type: ignore[attr-defined]
-                                       getattr(app, "simulate_tick_seconds", 0.5)))
+                                       app.simulate_tick_seconds))
 
     def on_screen_resume(self) -> None:
         if self.refresh_on_resume:  # back from Simulate: in_use changed everywhere

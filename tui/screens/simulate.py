@@ -1,0 +1,280 @@
+"""Simulate: traffic through a sandbox Service's pool, tick by tick, through the real sandbox rules.
+
+The run (sandbox/traffic.py's TrafficEngine) belongs to the app, so leaving this screen
+pauses it and coming back finds it as it was. Ticks run in a worker (tui/traffic_workers.py)
+on a timer; this screen only reads its inputs and shows what each tick left behind.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, RichLog, Select, Static
+
+from sandbox import rules
+from sandbox.traffic import (
+    Snapshot,
+    TrafficEngine,
+    TrafficInputError,
+    TrafficParams,
+    format_country_mix,
+    parse_country_mix,
+)
+from tui.backend import ERROR_TITLES
+from tui.models import Service
+from tui.screens.traffic_messages import SimulationFailed, SimulationReset, SimulationStepped
+from tui.widgets.traffic_view import BusiestTable, NeedsTable, UtilisationChart
+from tui.widgets.world_bar import WorldBar, WorldInfo
+
+FIELDS = (  # input id, label, TrafficParams field
+    ("sim-participants", "Participants", "participants"),
+    ("sim-each", "Sessions each", "sessions_each"),
+    ("sim-length", "Length (ticks)", "length"),
+    ("sim-seed", "Seed", "seed"),
+)
+
+
+class SimulateScreen(Screen):
+    AUTO_FOCUS = "#sim-busiest"
+    DEFAULT_CSS = """
+    SimulateScreen #sim-summary { height: 1; padding: 0 1; }
+    SimulateScreen #sim-params { height: 4; padding: 0 1; }
+    SimulateScreen .sim-field { width: 16; height: 4; margin-right: 1; }
+    SimulateScreen .sim-field.-wide { width: 34; }
+    SimulateScreen .sim-field.-mode { width: 26; }
+    SimulateScreen .sim-field Label { color: $text-muted; }
+    SimulateScreen #sim-status, SimulateScreen #sim-utilisation-label { height: 1; padding: 0 1; }
+    SimulateScreen #sim-utilisation { height: 3; margin: 0 1; }
+    SimulateScreen #sim-tables { height: 1fr; }
+    SimulateScreen #sim-busiest, SimulateScreen #sim-needs { width: 1fr; height: 1fr; border: round $primary; }
+    SimulateScreen #sim-errors { height: 9; border: round $error; }
+    """
+    BINDINGS = [
+        Binding("space", "play_pause", "Play/Pause"),
+        Binding("n", "step", "Step one tick"),
+        Binding("x", "reset", "Reset (delete the run's sessions)"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, service: Service, world: WorldInfo, tick_seconds: float = 0.5):
+        super().__init__()
+        self.service = service
+        self.world = world
+        self.tick_seconds = tick_seconds
+        self.engine: TrafficEngine | None = None
+        self.playing = False
+        self.busy = False  # a tick or a reset is in flight: never two at once
+        self.reset_wanted = False
+        self.timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        s = self.service
+        yield WorldBar(self.world, f"Services › {s.unique_name} › Simulate")
+        yield Static(
+            f"[b]Simulate traffic[/b] through {s.unique_name} · geo match: {s.geo_match_level} · "
+            f"selection: {s.number_selection_behavior} · real sandbox sessions",
+            id="sim-summary", markup=True)
+        with Horizontal(id="sim-params"):
+            for field_id, label, name in FIELDS:
+                with Vertical(classes="sim-field"):
+                    yield Label(label)
+                    yield Input(str(getattr(TrafficParams(), name)), id=field_id, type="integer")
+            with Vertical(classes="sim-field -wide"):
+                yield Label("Country mix (e.g. US:80, GB:20)")
+                yield Input("US:80, GB:20", id="sim-countries")
+            with Vertical(classes="sim-field -mode"):
+                yield Label("Mode")
+                yield Select([(m, m) for m in rules.SESSION_MODES], value="voice-and-message",
+                             allow_blank=False, id="sim-mode")
+        yield Static("", id="sim-status")
+        yield Static("", id="sim-utilisation-label")
+        yield UtilisationChart([], id="sim-utilisation")
+        with Horizontal(id="sim-tables"):
+            busiest = BusiestTable(id="sim-busiest")
+            busiest.border_title = "In use per number (busiest first)"
+            yield busiest
+            needs = NeedsTable(id="sim-needs")
+            needs.border_title = "How many numbers does this pool need?"
+            yield needs
+        log = RichLog(id="sim-errors", max_lines=500, wrap=True, markup=False)
+        log.border_title = "Errors as they happen"
+        yield log
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.timer = self.set_interval(self.tick_seconds, self.on_timer, pause=True)
+        self.engine = self.app.running_simulation(self.service.sid)
+        if self.engine is not None:
+            self.fill_inputs(self.engine.params)
+        self.render_snapshot(self.engine.last if self.engine else None)
+
+    # -- parameters -----------------------------------------------------------------------------
+
+    def fill_inputs(self, params: TrafficParams) -> None:
+        for field_id, _, name in FIELDS:
+            self.query_one(f"#{field_id}", Input).value = str(getattr(params, name))
+        self.query_one("#sim-countries", Input).value = format_country_mix(params.countries)
+        self.query_one("#sim-mode", Select).value = params.mode
+
+    def read_params(self) -> TrafficParams | None:
+        """The inputs as parameters, or None after saying what is wrong (nothing runs)."""
+        try:
+            values = {}
+            for field_id, label, name in FIELDS:
+                text = self.query_one(f"#{field_id}", Input).value.strip()
+                if not text.lstrip("-").isdigit():
+                    raise TrafficInputError(f"{label} must be a whole number, not {text!r}.")
+                values[name] = int(text)
+            countries = parse_country_mix(self.query_one("#sim-countries", Input).value)
+            mode = str(self.query_one("#sim-mode", Select).value)
+            return TrafficParams(countries=countries, mode=mode, **values).check()
+        except TrafficInputError as exc:
+            self.notify(str(exc), title="Simulation parameters", severity="error", timeout=8)
+            return None
+
+    def ready_engine(self) -> TrafficEngine | None:
+        """The run to drive: a new one from the inputs unless one is under way."""
+        params = self.read_params()
+        if params is None:
+            return None
+        if self.engine is not None and self.engine.tick > 0:
+            if params != self.engine.params:
+                self.notify("New parameters apply after a reset (x).", timeout=4)
+            return self.engine
+        try:
+            self.engine = self.app.simulation(self.service, params)
+        except TrafficInputError as exc:
+            self.notify(str(exc), title="Simulation parameters", severity="error", timeout=8)
+            return None
+        return self.engine
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#sim-busiest").focus()
+
+    # -- keys ---------------------------------------------------------------------------------------
+
+    def action_play_pause(self) -> None:
+        if self.playing:
+            self.pause()
+        elif self.ready_engine() is not None:
+            self.playing = True
+            assert self.timer is not None
+            self.timer.resume()
+            self.on_timer()
+        self.update_status()
+
+    def pause(self) -> None:
+        self.playing = False
+        if self.timer is not None:
+            self.timer.pause()
+
+    def action_step(self) -> None:
+        self.pause()
+        if self.ready_engine() is not None and not self.busy:
+            self.busy = True
+            self.app.simulate_step(self, self.engine)
+        self.update_status()
+
+    def action_reset(self) -> None:
+        self.pause()
+        if self.engine is None:
+            return
+        if self.busy:
+            self.reset_wanted = True  # after the tick in flight
+        else:
+            self.start_reset()
+        self.update_status()
+
+    def start_reset(self) -> None:
+        self.reset_wanted = False
+        self.busy = True
+        self.app.simulate_reset(self, self.engine)
+
+    def action_back(self) -> None:
+        self.pause()
+        if self.engine is not None and self.engine.open:
+            count = len(self.engine.open)
+            self.notify(f"The simulation is paused; its {count} session{'s' if count != 1 else ''} stay open and "
+                        "hold their numbers. s opens it again; x there deletes them.", timeout=8)
+        self.app.pop_screen()
+
+    def on_timer(self) -> None:
+        if self.playing and not self.busy and self.engine is not None:
+            self.busy = True
+            self.app.simulate_step(self, self.engine)
+
+    # -- what the workers report -------------------------------------------------------------------
+
+    def on_simulation_stepped(self, message: SimulationStepped) -> None:
+        self.busy = False
+        snapshot = message.snapshot
+        log = self.query_one("#sim-errors", RichLog)
+        for error in snapshot.errors:
+            style = "bold red" if error.code in (80208, 80206) else "red"
+            title = ERROR_TITLES.get(error.code or 0, "")
+            # the log's own width: RichLog measures against the app console's (80 columns headless)
+            log.write(Text(f"{error.text}" + (f"  [{title}]" if title and title not in error.message else ""),
+                           style=style), width=log.scrollable_content_region.width or None)
+        self.render_snapshot(snapshot)
+        if self.reset_wanted:
+            self.start_reset()
+
+    def on_simulation_reset(self, message: SimulationReset) -> None:
+        self.busy = False
+        self.query_one("#sim-errors", RichLog).write(
+            Text(f"reset: deleted {message.deleted} session{'s' if message.deleted != 1 else ''} of the run",
+                 style="dim"))
+        self.render_snapshot(None)
+        self.notify(f"Reset: {message.deleted} session{'s' if message.deleted != 1 else ''} deleted.", timeout=4)
+
+    def on_simulation_failed(self, message: SimulationFailed) -> None:
+        self.busy = False
+        self.pause()
+        report = message.report
+        self.notify(f"{message.action} failed: {report.text}", title=report.title, severity="error", timeout=10)
+        self.update_status()
+
+    # -- drawing --------------------------------------------------------------------------------------
+
+    def update_status(self, snapshot: Snapshot | None = None) -> None:
+        snapshot = snapshot or (self.engine.last if self.engine else None)
+        state = Text("▶ PLAYING" if self.playing else "PAUSED", style="bold green" if self.playing else "bold yellow")
+        if snapshot is None:
+            state.append("   no run yet: space plays, n steps one tick (the inputs above are its parameters)",
+                         style="dim")
+        else:
+            state.append(f"   tick {snapshot.tick} · {snapshot.active} active session"
+                         f"{'s' if snapshot.active != 1 else ''} · +{snapshot.opened} opened · "
+                         f"−{snapshot.ended} ended · {snapshot.refused} refused this tick")
+        self.query_one("#sim-status", Static).update(state)
+        log = self.query_one("#sim-errors", RichLog)
+        counts = sorted((snapshot.errors_by_code if snapshot else {}).items(), key=lambda kv: -kv[1])
+        log.border_subtitle = ("run total: " + " · ".join(f"{code or 'other'} ×{n:,}" for code, n in counts)
+                               if counts else "none so far")
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        self.update_status(snapshot)
+        label = self.query_one("#sim-utilisation-label", Static)
+        spark = self.query_one("#sim-utilisation", UtilisationChart)
+        if snapshot is None:
+            label.update("Pool utilisation (unreserved numbers in use / unreserved) over time: no ticks yet")
+            spark.data = []
+        else:
+            share = snapshot.busy / snapshot.unreserved if snapshot.unreserved else 0.0
+            peak = max(snapshot.utilisation, default=0.0)
+            label.update(f"Pool utilisation: {share:.0%} now ({snapshot.busy} of {snapshot.unreserved} unreserved "
+                         f"numbers in use) · peak {peak:.0%} · last {len(snapshot.utilisation)} ticks")
+            spark.data = list(snapshot.utilisation)
+        self.query_one(BusiestTable).show(snapshot)
+        needs = self.query_one(NeedsTable)
+        needs.show(snapshot)
+        if snapshot is not None:
+            short = snapshot.shortfall
+            needs.border_subtitle = (f"short by {short} number{'s' if short != 1 else ''}" if short
+                                     else "the pool has enough")
+        else:
+            needs.border_subtitle = ""
