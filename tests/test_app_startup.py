@@ -1,0 +1,84 @@
+"""Launch paints first, then opens the sandbox: what a user sees, and the same one line when it cannot open."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.backend import SandboxBackend
+from sandbox.store import SandboxInUse
+from tests.app_fixtures import build_app_sandbox, settle
+from tui import launch
+from tui.app import ProxyPoolApp, create_app
+from tui.cli import build_parser
+
+
+@pytest.fixture
+def sandbox_path(tmp_path):
+    path = tmp_path / "s.json"
+    build_app_sandbox(path).close()
+    return path
+
+
+def test_a_sandbox_the_store_wrote_passes_the_quick_check(sandbox_path):
+    # if the store ever writes its files differently, this fails (launch would still work, slower)
+    assert launch.quick_check(sandbox_path)
+    assert isinstance(launch.sandbox_backend(sandbox_path), launch.DeferredSandbox)
+
+
+@pytest.mark.parametrize("problem", ["missing", "folder", "foreign", "locked"])
+def test_the_quick_check_sends_every_doubtful_file_to_the_full_open(sandbox_path, tmp_path, problem):
+    path = sandbox_path
+    holder = None
+    if problem == "missing":
+        path = tmp_path / "nothing.json"
+    elif problem == "folder":
+        path = tmp_path / "folder.json"
+        path.mkdir()
+    elif problem == "foreign":
+        path = tmp_path / "foreign.json"
+        path.write_text('{"_default": {}}')
+    else:
+        holder = SandboxBackend(path)
+    try:
+        assert not launch.quick_check(path)
+    finally:
+        if holder:
+            holder.close()
+    # the probe took and dropped the lock: the file still opens
+    if problem == "locked":
+        SandboxBackend(path).close()
+
+
+async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_paint(sandbox_path):
+    deferred = launch.DeferredSandbox(sandbox_path)
+    app = create_app(deferred)
+    try:
+        async with app.run_test(size=(130, 36)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#services")
+            assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == \
+                ["support-line", "deliveries", "marketplace-eu"]
+            assert isinstance(app.backend, SandboxBackend) and app.backend is deferred.backend
+            assert f"SANDBOX {sandbox_path}" in str(app.screen.query_one("#world-badge").render())
+            with pytest.raises(SandboxInUse):  # the app holds the sandbox while it runs
+                SandboxBackend(sandbox_path)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen.query_one("#numbers").row_count == 8  # support-line's pool
+    finally:
+        launch.close_backend(deferred)
+    SandboxBackend(sandbox_path).close()  # released on exit
+
+
+def test_a_file_that_fails_only_in_the_full_open_is_one_line_and_exit_1(sandbox_path, monkeypatch, capsys):
+    # the header is right, so the app starts; the body is cut short, so the open fails in the app
+    sandbox_path.write_bytes(sandbox_path.read_bytes()[:-200])
+    assert launch.quick_check(sandbox_path)
+    real_run = ProxyPoolApp.run
+    monkeypatch.setattr(ProxyPoolApp, "run", lambda self, **kw: real_run(self, headless=True, size=(100, 30)))
+    code = launch.run_app(build_parser().parse_args(["--sandbox", str(sandbox_path)]))
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("proxy-pool: error: ") and "corrupt" in lines[0] and str(sandbox_path) in lines[0]
+    assert sandbox_path.read_bytes().startswith(launch.SANDBOX_HEADER)  # left as it was
