@@ -260,11 +260,9 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
 
     def list_services(self, page_size: int | None = None, page_token: str | None = None) -> Page[Service]:
         size = rules.page_size(page_size)
-        order = sorted(self.service_doc.values())
-        cut = paging.paginate(order, size, page_token)
         table = self.files.account.table(SERVICES)
-        items = [self._service(table.get(doc_id=i)) for i in cut.ids]
-        return Page(items, cut.page, size, cut.next_token, cut.previous_token)
+        return paging.page_of(sorted(self.service_doc.values()), size, page_token,
+                              lambda i: self._service(table.get(doc_id=i)))
 
     def get_service(self, sid: str) -> Service:
         return self._service(self._service_doc(sid))
@@ -350,12 +348,10 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
                      page_token: str | None = None) -> Page[PhoneNumber]:
         size = rules.page_size(page_size)
         self._service_doc(service_sid)
-        pool = self.pools[service_sid]
-        cut = paging.paginate(pool.order, size, page_token)
-        db = self.files.pools.get(service_sid)
-        table = db.table(NUMBERS) if db is not None else None
-        items = [self._number(service_sid, table.get(doc_id=i)) for i in cut.ids] if table else []
-        return Page(items, cut.page, size, cut.next_token, cut.previous_token)
+        # a pool with ids has its file; fetch is called only for those ids
+        return paging.page_of(self.pools[service_sid].order, size, page_token,
+                              lambda i: self._number(service_sid, self.files.pools[service_sid].table(NUMBERS)
+                                                     .get(doc_id=i)))
 
     def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
         return self._number(service_sid, self._pool_number_doc(service_sid, sid))
@@ -435,11 +431,9 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
     def list_account_numbers(self, page_size: int | None = None,
                              page_token: str | None = None) -> Page[AccountNumber]:
         size = rules.page_size(page_size)
-        order = sorted(self.number_doc.values())
-        cut = paging.paginate(order, size, page_token)
         table = self.files.account.table(ACCOUNT_NUMBERS)
-        items = [self._account_number(table.get(doc_id=i)) for i in cut.ids]
-        return Page(items, cut.page, size, cut.next_token, cut.previous_token)
+        return paging.page_of(sorted(self.number_doc.values()), size, page_token,
+                              lambda i: self._account_number(table.get(doc_id=i)))
 
     def get_account_number(self, sid: str) -> AccountNumber:
         return self._account_number(self._account_number_doc(sid))

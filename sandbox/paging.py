@@ -8,9 +8,14 @@ stable while numbers are added or removed elsewhere in the list.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tui.backend import ProxyError
+from tui.models import Page
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +58,9 @@ def paginate(order: list[int], size: int, token: str | None) -> Slice:
     next_token = make_token(page + 1, "PA", ids[-1]) if ids and start + size < len(order) else None
     previous_token = make_token(max(page - 1, 0), "PB", ids[0]) if ids and start > 0 else None
     return Slice(ids, page, next_token, previous_token)
+
+
+def page_of(order: list[int], size: int, token: str | None, fetch: Callable[[int], T]) -> Page[T]:
+    """The seam's Page for one cut of `order`; `fetch` turns a document id into the model."""
+    cut = paginate(order, size, token)
+    return Page([fetch(i) for i in cut.ids], cut.page, size, cut.next_token, cut.previous_token)

@@ -313,10 +313,9 @@ class SessionOps:
                       page_token: str | None = None) -> Page[Session]:
         size = rules.page_size(page_size)
         book = self._book(service_sid)
-        cut = paging.paginate(book.order, size, page_token)
-        table = self.files.pool(service_sid).table(SESSIONS) if cut.ids else None
-        items = [self._session(service_sid, table.get(doc_id=i)) for i in cut.ids] if table else []
-        return Page(items, cut.page, size, cut.next_token, cut.previous_token)
+        return paging.page_of(book.order, size, page_token,
+                              lambda i: self._session(service_sid, self.files.pool(service_sid).table(SESSIONS)
+                                                      .get(doc_id=i)))
 
     def get_session(self, service_sid: str, sid: str) -> Session:
         """By SID, or (as Twilio allows) by UniqueName (80308 when no session has it)."""
@@ -538,10 +537,8 @@ class SessionOps:
         size = rules.page_size(page_size)
         book, _ = self._session_doc(service_sid, session_sid)
         order = sorted(book.participants[p].doc_id for p in book.members[session_sid])
-        cut = paging.paginate(order, size, page_token)
         table = self.files.pool(service_sid).table(PARTICIPANTS)
-        items = [self._participant(service_sid, table.get(doc_id=i)) for i in cut.ids]
-        return Page(items, cut.page, size, cut.next_token, cut.previous_token)
+        return paging.page_of(order, size, page_token, lambda i: self._participant(service_sid, table.get(doc_id=i)))
 
     def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant:
         return self._participant(service_sid, self._participant_doc(service_sid, session_sid, sid)[1])
