@@ -211,28 +211,26 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
     @work(group="account-numbers", exclusive=True, exit_on_error=False)
     async def load_account_numbers(self, target: Screen) -> None:
         """The account's numbers, a page at a time (the add dialog lists them as they come)."""
-        try:
-            token = None
-            while True:
-                page = await self.backend.list_account_numbers(SCAN_PAGE_SIZE, token)
-                token = page.next_token
-                if not target.post_message(AccountNumbersLoaded(list(page.items), done=not token)) or not token:
-                    return
-        except Exception as exc:  # noqa: BLE001
-            target.post_message(BackendFailed("Listing the account's numbers", describe_error(exc), exc))
+        await self._stream(target, self.backend.list_account_numbers, (), AccountNumbersLoaded,
+                           "Listing the account's numbers")
 
     @work(group="scan", exclusive=True, exit_on_error=False)
     async def scan_pool(self, target: Screen, service_sid: str) -> None:
         """Every number of a pool, a page at a time (the filter searches the whole pool)."""
+        await self._stream(target, self.backend.list_numbers, (service_sid,), PoolScanned, "Searching the pool")
+
+    @staticmethod
+    async def _stream(target: Screen, list_page: Any, args: tuple, message: Any, action: str) -> None:
+        """Post a whole paged list to `target`, a page a message, until the end or the screen is gone."""
         try:
             token = None
             while True:
-                page = await self.backend.list_numbers(service_sid, SCAN_PAGE_SIZE, token)
+                page = await list_page(*args, SCAN_PAGE_SIZE, token)
                 token = page.next_token
-                if not target.post_message(PoolScanned(list(page.items), done=not token)) or not token:
+                if not target.post_message(message(list(page.items), done=not token)) or not token:
                     return
         except Exception as exc:  # noqa: BLE001
-            target.post_message(BackendFailed("Searching the pool", describe_error(exc), exc))
+            target.post_message(BackendFailed(action, describe_error(exc), exc))
 
     @work(group="bulk", exclusive=True, exit_on_error=False)
     async def run_bulk(self, target: Screen, operation: str, numbers: list[PhoneNumber],
