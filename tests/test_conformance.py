@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import orjson
 import pytest
 
-from sandbox.store import storage_of
+from tests.conformance import rejected
 from tests.paging import every_item as _everything
-from tui.backend import ProxyError
 from tui.models import AccountNumber, Service
 
 MG = "MG" + "ab" * 16
@@ -52,37 +50,6 @@ def fill(world, service_sid: str, *, reserved: int = 0, unreserved: int = 0,
 
 
 
-def _state(account) -> dict:
-    # every stored byte (services, owned numbers, pools, sessions) plus the in-memory indexes;
-    # cheaper than listing a 5,500-number pool through the API, and it misses nothing
-    def raw(db) -> bytes:
-        return orjson.dumps(storage_of(db).read(), option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)
-
-    return {
-        "account": raw(account.files.account),
-        "pools": {sid: raw(db) for sid, db in account.files.pools.items()},
-        "stats": {sid: account.pool_stats(sid) for sid in account.service_doc},
-        "in_use": dict(account.in_use),
-        "pool_of": dict(account.pool_of),
-        "names": dict(account.service_by_name),
-    }
-
-
-def state(world) -> dict:
-    """Everything the account holds, read straight from the sandbox behind the backend."""
-    return world.arrange(_state, world.account)
-
-
-async def rejected(world, call, code: int, status: int) -> ProxyError:
-    """Run a backend call that must fail with Twilio's `code` and `status`, changing nothing."""
-    before = state(world)
-    with pytest.raises(ProxyError) as info:
-        await call
-    error = info.value
-    assert (error.code, error.status) == (code, status), error.message
-    assert error.more_info.endswith(str(code))
-    assert state(world) == before
-    return error
 
 
 # -- 80701 / 80407 / 21421: the create arguments -----------------------------------------

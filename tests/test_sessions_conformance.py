@@ -16,8 +16,9 @@ import pytest
 
 from sandbox import SandboxAccount
 from tests.backends import BACKENDS, SESSION_BACKENDS
+from tests.conformance import account_state, rejected
 from tests.reference_files import PROXY_SPEC, reference
-from tui.backend import ProxyError, SessionBackend
+from tui.backend import SessionBackend
 from tui.models import Participant, Session
 
 ALICE, BOB, CAROL = "+14155551001", "+14155551002", "+12065551003"
@@ -59,32 +60,6 @@ def add_to_pool(world, service_sid: str, phones: list[str], caps: dict | None = 
     return [n.sid for n in owned]
 
 
-def _state(acct: SandboxAccount) -> dict:
-    out: dict = {}
-    for svc in acct.list_services(100).items:
-        numbers = acct.list_numbers(svc.sid, 100).items
-        sessions = acct.list_sessions(svc.sid, 100).items
-        out[svc.sid] = {
-            "in_use": {n.sid: n.in_use for n in numbers},
-            "sessions": [s.to_twilio() for s in sessions],
-            "participants": {s.sid: [p.to_twilio() for p in acct.list_participants(svc.sid, s.sid).items]
-                             for s in sessions},
-        }
-    return out
-
-
-def state(world) -> dict:
-    return world.arrange(_state, world.account)
-
-
-async def rejected(world, call, code: int, status: int) -> ProxyError:
-    """A backend call that must fail with Twilio's code and status, changing nothing."""
-    before = state(world)
-    with pytest.raises(ProxyError) as info:
-        await call
-    assert (info.value.code, info.value.status) == (code, status), info.value.message
-    assert state(world) == before
-    return info.value
 
 
 async def proxy_of(world, service_sid: str, session: Session) -> dict[str, str]:
@@ -471,11 +446,11 @@ async def test_sessions_survive_reopening_the_sandbox(tmp_path):
     s = acct.create_session(svc.sid, unique_name="kept", participants=[{"Identifier": ALICE}])
     closed = acct.create_session(svc.sid, participants=[{"Identifier": BOB}])
     acct.update_session(svc.sid, closed.sid, status="closed")
-    before = _state(acct)
+    before = account_state(acct)
     acct.close()
     again = SandboxAccount.open(tmp_path / "s.json")
     try:
-        assert _state(again) == before
+        assert account_state(again) == before
         assert again.get_session(svc.sid, "kept").sid == s.sid
         assert again.in_use == {owned[0].sid: 1}
     finally:
