@@ -89,12 +89,53 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
         sandbox.close()
 
 
+@contextlib.asynccontextmanager
+async def live_http_world(tmp_path: Path) -> AsyncIterator[World]:
+    """LiveBackend over real HTTP: the sandbox server (uvicorn) on a free loopback port, in a thread
+    of this process so that tests can still arrange the sandbox directly."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from sandbox.server import _listen, create_app
+    from tui.credentials import Credentials
+    from tui.live import LiveBackend
+
+    account = SandboxAccount.create(tmp_path / "sandbox.json")
+    sandbox = SandboxBackend(account)
+    # the server's own listener (proto TCP, so asyncio sets TCP_NODELAY on each connection)
+    sock = _listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(sandbox), lifespan="off", log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(1000):  # at most ~5 s
+        if server.started or not thread.is_alive():
+            break
+        await asyncio.sleep(0.005)
+    assert server.started, "the sandbox server did not start"
+    meta = account.meta
+    credentials = Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"], source="sandbox")
+    live = LiveBackend(credentials, base_url=f"http://127.0.0.1:{port}", rate=1e9)
+    try:
+        yield World(backend=live, sandbox=sandbox)
+    finally:
+        await live.aclose()
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)
+        sock.close()
+        sandbox.close()
+
+
 # name -> factory
 BACKENDS: dict[str, Callable[[Path], contextlib.AbstractAsyncContextManager[World]]] = {
     "sandbox": sandbox_world,
     "live-asgi": live_asgi_world,
+    "live-http": live_http_world,
 }
 
 # Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend).
 # Used by tests/test_sessions_conformance.py.
-SESSION_BACKENDS: list[str] = ["sandbox", "live-asgi"]
+SESSION_BACKENDS: list[str] = ["sandbox", "live-asgi", "live-http"]
