@@ -7,11 +7,13 @@ Every failure reaches the user as one line, `proxy-pool: error: ...`, and exit 1
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from argparse import Namespace
 from pathlib import Path
 
+from sandbox import store
 from sandbox.account import SandboxAccount
 from tui.backend import ProxyError
 from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT
@@ -34,9 +36,27 @@ def build_sandbox(path: str | Path, *, kind: str, seed: int = 7, scale: int | No
         raise ValueError(f"unknown sandbox kind {kind!r} (one of {', '.join(KINDS)})")
     if kind == "scale" and (scale is None or scale < 1):
         raise ValueError(f"--scale needs a number of Services of at least 1, not {scale}")
+    path = Path(path)
+    if overwrite and path.exists():
+        # build beside it, then swap it in: a failure on the way (a full disk) keeps the old sandbox
+        store.read_json_file(path, store.FORMAT)  # refuse a foreign file before any work
+        probe = store.SandboxLock(path)
+        probe.acquire()  # and one another process holds (SandboxInUse names it)
+        probe.release()
+        built = path.with_name(f".{path.name}.building-{os.getpid()}")
+        try:
+            _build(built, kind, seed, scale).close()
+            store.install(built, path)
+        finally:
+            store.discard(built)
+        return SandboxAccount.open(path)
+    return _build(path, kind, seed, scale)
+
+
+def _build(path: Path, kind: str, seed: int, scale: int | None) -> SandboxAccount:
     origin = {"kind": kind, "seed": seed, "scale": scale if kind == "scale" else None}
     # the seeded generator makes the account's SIDs repeatable too
-    account = SandboxAccount.create(path, origin=origin, overwrite=overwrite, rng=random.Random(seed))
+    account = SandboxAccount.create(path, origin=origin, rng=random.Random(seed))
     try:
         if kind == "demo":
             from sandbox.demo import populate_demo
@@ -48,6 +68,7 @@ def build_sandbox(path: str | Path, *, kind: str, seed: int = 7, scale: int | No
             populate_scale(account, scale, seed)
     except BaseException:
         account.close()
+        store.discard(path)  # never leave a half-made sandbox behind
         raise
     return account
 

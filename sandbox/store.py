@@ -293,6 +293,55 @@ class SandboxLock:
             self._fd = None
 
 
+def install(built: Path, path: Path) -> None:
+    """Put the finished, closed sandbox at `built` in the place of the sandbox at `path`.
+
+    The old sandbox stands until the last step: the new pool files go in first (by Service
+    SID), then the new account file replaces the old one atomically, and only then are the
+    old pools the new account does not name removed. A failure before the account file's
+    rename leaves the old account, which never names the new Services' SIDs it does not know.
+    """
+    lock = SandboxLock(path)
+    lock.acquire()
+    try:
+        if path.exists():
+            read_json_file(path, FORMAT)  # only ever replace a sandbox
+        pools, new_pools = Path(f"{path}.d"), Path(f"{built}.d")
+        kept: set[str] = set()
+        try:
+            pools.mkdir(exist_ok=True)
+            if new_pools.is_dir():
+                for file in new_pools.glob("KS*.json"):
+                    os.replace(file, pools / file.name)
+                    kept.add(file.name)
+                new_pools.rmdir()
+            fsync_dir(pools)
+            os.replace(built, path)
+            fsync_dir(path.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot replace sandbox {path}: {_cause(exc)}; the old sandbox was kept") from None
+        for file in pools.glob("KS*.json"):
+            if file.name not in kept:
+                with contextlib.suppress(OSError):
+                    file.unlink()
+    finally:
+        lock.release()
+
+
+def discard(path: Path) -> None:
+    """Remove a sandbox's files (a half-built one): PATH, PATH.d and PATH.lock."""
+    pools = Path(f"{path}.d")
+    for file in pools.glob("*") if pools.is_dir() else ():
+        with contextlib.suppress(OSError):
+            file.unlink()
+    for leftover in (pools,):
+        with contextlib.suppress(OSError):
+            leftover.rmdir()
+    for leftover in (path, Path(f"{path}.lock")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 class SandboxFiles:
     """The open files of one sandbox: the account file and one file per Service's pool."""
 

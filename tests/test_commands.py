@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import SandboxAccount
+from sandbox import SandboxAccount, StoreError
 from tui.cli import main
 
 ERROR_PREFIX = "proxy-pool: error: "
@@ -215,3 +215,73 @@ def test_installed_command_error_exit(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and result.stdout == ""
     one_line_error(result.stderr, "nope.json", "no sandbox at")
+
+
+# -- replacing a sandbox (--force, and the server's reset) keeps the old one until the new one is whole ----
+
+def _files(path: Path) -> dict[str, bytes]:
+    found = {path.name: path.read_bytes()}
+    pools = Path(f"{path}.d")
+    found.update({f"{pools.name}/{f.name}": f.read_bytes() for f in sorted(pools.glob("*"))})
+    return found
+
+
+def test_force_replaces_a_sandbox_whole(tmp_path, capsys):
+    path = tmp_path / "s.json"
+    assert main(["sandbox", "init", str(path), "--demo"]) == 0
+    assert main(["sandbox", "init", str(path), "--empty", "--force"]) == 0
+    capsys.readouterr()
+    assert main(["sandbox", "show", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "(empty sandbox, seed 7)" in shown and "No Services." in shown
+    account = SandboxAccount.open(path)
+    try:
+        assert account.list_services().items == [] and account.list_account_numbers().items == []
+    finally:
+        account.close()
+    assert list(Path(f"{path}.d").glob("KS*.json")) == []  # the demo's pools went with it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.json.d", "s.json.lock"]
+
+
+def test_a_failed_force_keeps_the_old_sandbox_byte_for_byte(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "s.json"
+    assert main(["sandbox", "init", str(path), "--demo"]) == 0
+    before = _files(path)
+
+    import sandbox.demo
+
+    def disk_full(account, seed):
+        raise StoreError(f"cannot write sandbox file {account.path}: No space left on device; nothing was changed")
+
+    monkeypatch.setattr(sandbox.demo, "populate_demo", disk_full)
+    capsys.readouterr()
+    assert main(["sandbox", "init", str(path), "--demo", "--seed", "8", "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("proxy-pool: error:") and "No space left on device" in err
+    assert _files(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.json.d", "s.json.lock"]  # no leftovers
+
+
+def test_a_failed_first_init_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import sandbox.demo
+
+    monkeypatch.setattr(sandbox.demo, "populate_demo",
+                        lambda account, seed: (_ for _ in ()).throw(StoreError("cannot write: disk full")))
+    assert main(["sandbox", "init", str(tmp_path / "s.json"), "--demo"]) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_force_on_a_sandbox_in_use_is_refused_before_any_work(tmp_path, capsys):
+    path = tmp_path / "s.json"
+    assert main(["sandbox", "init", str(path), "--demo"]) == 0
+    before = _files(path)
+    holder = SandboxAccount.open(path)
+    try:
+        capsys.readouterr()
+        assert main(["sandbox", "init", str(path), "--empty", "--force"]) == 1
+        assert f"in use by process {os.getpid()}" in capsys.readouterr().err
+    finally:
+        holder.close()
+    assert _files(path) == before
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
