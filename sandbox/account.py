@@ -7,7 +7,9 @@ Synchronous and single-threaded by design; SandboxBackend wraps it for the async
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,10 @@ class PoolIndex:
             self.unreserved += delta
 
 
+def _real_now() -> datetime:
+    return utcnow()  # looked up on each call: tests/app_fixtures.py patches sandbox.account.utcnow
+
+
 def _caps(data: dict[str, Any] | None) -> Capabilities:
     data = data or {}
     return Capabilities(
@@ -66,8 +72,12 @@ def _caps(data: dict[str, Any] | None) -> Capabilities:
 
 
 class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions.py
-    def __init__(self, files: SandboxFiles, rng: random.Random | None = None):
+    def __init__(self, files: SandboxFiles, rng: random.Random | None = None,
+                 clock: Callable[[], datetime] | None = None):
         self.files = files
+        # the time every stamp and every session expiry is read from (UTC, whole seconds);
+        # tests pass a fake clock they advance
+        self.clock: Callable[[], datetime] = clock or _real_now
         # new SIDs come from here: a seeded rng makes demo data repeatable
         self._rng = rng or random.Random()
         try:
@@ -80,22 +90,22 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
     # -- opening and closing --------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> SandboxAccount:
-        return cls(SandboxFiles.open(path))
+    def open(cls, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> SandboxAccount:
+        return cls(SandboxFiles.open(path), clock=clock)
 
     @classmethod
     def create(cls, path: str | Path, *, origin: dict[str, Any] | None = None, overwrite: bool = False,
-               rng: random.Random | None = None) -> SandboxAccount:
+               rng: random.Random | None = None, clock: Callable[[], datetime] | None = None) -> SandboxAccount:
         """A new empty account (no Services, no numbers)."""
         rng = rng or random.Random()
         meta = {
             "account_sid": new_sid("AC", rng),
             # the sandbox's own credential, printed by `sandbox serve`; never a real secret
             "auth_token": f"{rng.getrandbits(128):032x}",
-            "created": iso8601(utcnow()),
+            "created": iso8601((clock or utcnow)()),
             "origin": origin or {"kind": "empty"},
         }
-        return cls(SandboxFiles.create(path, meta, overwrite=overwrite), rng)
+        return cls(SandboxFiles.create(path, meta, overwrite=overwrite), rng, clock)
 
     def close(self) -> None:
         self.files.close()
@@ -245,6 +255,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
 
     def _pool_number_doc(self, service_sid: str, sid: str) -> Document:
         self._service_doc(service_sid)
+        self._expire_due(service_sid)  # in_use as it is now
         doc_id = self.pools[service_sid].doc_of.get(sid)
         if doc_id is None:
             raise rules.not_found(f"/Services/{service_sid}/PhoneNumbers/{sid}")
@@ -272,7 +283,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         fields = {k: v for k, v in fields.items() if v is not None}
         self._check_field_names(fields)
         rules.check_service_fields(fields)
-        now = iso8601(utcnow())
+        now = iso8601(self.clock())
         doc = {
             "sid": new_sid("KS", self._rng),
             "unique_name": unique_name,
@@ -307,7 +318,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
             fields["default_ttl"] = int(fields["default_ttl"])
         if not fields:
             return self._service(doc)
-        fields["date_updated"] = iso8601(utcnow())
+        fields["date_updated"] = iso8601(self.clock())
 
         def apply() -> None:
             self.files.account.table(SERVICES).update(fields, doc_ids=[doc.doc_id])
@@ -348,6 +359,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
                      page_token: str | None = None) -> Page[PhoneNumber]:
         size = rules.page_size(page_size)
         self._service_doc(service_sid)
+        self._expire_due(service_sid)  # in_use as it is now
         # a pool with ids has its file; fetch is called only for those ids
         return paging.page_of(self.pools[service_sid].order, size, page_token,
                               lambda i: self._number(service_sid, self.files.pools[service_sid].table(NUMBERS)
@@ -367,7 +379,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         rules.check_not_in_messaging_service(owned.get("messaging_service_sid"), owned["phone_number"])
         pool = self.pools[service_sid]
         rules.check_room(pool.counts(), is_reserved)
-        now = iso8601(utcnow())
+        now = iso8601(self.clock())
         doc = {
             "sid": number_sid,
             "phone_number": owned["phone_number"],
@@ -395,7 +407,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         was = bool(doc["is_reserved"])
         is_reserved = bool(is_reserved)
         rules.check_reservation_change(pool.counts(), was, is_reserved)
-        fields = {"is_reserved": is_reserved, "date_updated": iso8601(utcnow())}
+        fields = {"is_reserved": is_reserved, "date_updated": iso8601(self.clock())}
 
         def apply() -> None:
             self._pool_db(service_sid).table(NUMBERS).update(fields, doc_ids=[doc.doc_id])
@@ -422,6 +434,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
 
     def pool_stats(self, service_sid: str) -> PoolStats:
         self._service_doc(service_sid)
+        self._expire_due(service_sid)  # in_use as it is now
         pool = self.pools[service_sid]
         busy = sum(1 for s in pool.doc_of if self.in_use.get(s, 0) > 0)
         return PoolStats(service_sid, reserved=pool.reserved, unreserved=pool.unreserved, in_use_numbers=busy)
@@ -450,7 +463,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
     def buy_numbers(self, specs: list[dict[str, Any]]) -> list[AccountNumber]:
         """Provision several numbers in one durable write (demo data, bulk set-up)."""
         docs = []
-        now = iso8601(utcnow())
+        now = iso8601(self.clock())
         seen: set[str] = set()
         for spec in specs:
             raw = spec.get("phone_number") or ""
@@ -497,7 +510,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         doc = self._account_number_doc(sid)
         if messaging_service_sid is not None and not is_sid(messaging_service_sid, "MG"):
             raise ProxyError(20422, 400, f"Invalid Parameter: {messaging_service_sid!r} is not a Messaging Service SID")
-        fields = {"messaging_service_sid": messaging_service_sid, "date_updated": iso8601(utcnow())}
+        fields = {"messaging_service_sid": messaging_service_sid, "date_updated": iso8601(self.clock())}
 
         def apply() -> None:
             self.files.account.table(ACCOUNT_NUMBERS).update(fields, doc_ids=[doc.doc_id])
@@ -512,7 +525,7 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         pool = self.pools[service_sid]
         counts = pool.counts()
         docs = []
-        now = iso8601(utcnow())
+        now = iso8601(self.clock())
         taken: set[str] = set()
         for number_sid, is_reserved in entries:
             rules.check_owned(number_sid in self.number_doc, number_sid, None)

@@ -142,11 +142,12 @@ class SandboxBackend:
 
         with self._lock:
             origin = dict(self.account.meta.get("origin") or {"kind": "empty"})
-            path = self.account.path
+            path, clock = self.account.path, self.account.clock
             self.account.close()  # releases the flock, so the rebuild can take it
             try:
                 self.account = build_sandbox(path, kind=origin.get("kind", "empty"), seed=origin.get("seed", 7),
                                              scale=origin.get("scale"), overwrite=True)
             except BaseException:
-                self.account = SandboxAccount.open(path)  # keep serving what is on disk
+                self.account = SandboxAccount.open(path, clock=clock)  # keep serving what is on disk
                 raise
+            self.account.clock = clock  # the same time as before the reset (a test's fake clock too)

@@ -20,7 +20,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -239,11 +239,11 @@ def api2010_page(call: Call, path: str, key: str, page: Page, items: list[dict[s
 
 # -- session fields ---------------------------------------------------------------------------
 
-def ttl_for(params: dict[str, Any]) -> str | None:
+def ttl_for(params: dict[str, Any], now: datetime) -> str | None:
     """The Ttl to hand the sandbox: DateExpiry, when given, overrides Ttl (as the spec says).
 
     The sandbox keeps a session's expiry as a Ttl counted from now (its sessions have no
-    interactions), so a DateExpiry becomes the whole seconds from now until it."""
+    interactions), so a DateExpiry becomes the whole seconds from now (the account's clock) until it."""
     expiry = params.get("DateExpiry")
     if expiry in (None, ""):
         return params.get("Ttl")
@@ -254,7 +254,7 @@ def ttl_for(params: dict[str, Any]) -> str | None:
     if when is None:
         raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry!r} is not an ISO 8601 date "
                                      "(e.g. 2030-01-02T03:04:05Z)")
-    seconds = math.ceil((when - datetime.now(UTC)).total_seconds())
+    seconds = math.ceil((when - now).total_seconds())
     if seconds <= 0:
         raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry} is not in the future")
     return str(seconds)
@@ -425,7 +425,7 @@ class SandboxAPI:
         p = call.params
         # each Participants item is one JSON object's text; the sandbox reads and checks it
         session = account.create_session(
-            call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p),
+            call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p, account.clock()),
             mode=p.get("Mode") or None, status=p.get("Status") or None, participants=p.get("Participants"),
         )
         return JSONResponse(session.to_twilio(call.base), status_code=201)
@@ -443,7 +443,8 @@ class SandboxAPI:
     def update_session(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, SESSION_UPDATE_PARAMS)
         session = account.update_session(call.path["service_sid"], call.path["sid"],
-                                         status=call.params.get("Status") or None, ttl=ttl_for(call.params))
+                                         status=call.params.get("Status") or None,
+                                         ttl=ttl_for(call.params, account.clock()))
         return JSONResponse(session.to_twilio(call.base))
 
     def delete_session(self, account: SandboxAccount, call: Call) -> Response:

@@ -18,13 +18,22 @@ order; Twilio documents no tie-break):
   then the best by: prefer-sticky: the number it had most recently first / avoid-sticky:
   numbers it never had first (then the least recently had); then the fewest active
   sessions other than this one; then the longest in the pool (earliest added).
+
+Expiry (TTL): an active session whose date_expiry has passed is closed, as Twilio closes it,
+with closed_reason "ttl" and date_ended = its expiry time; it leaves in_use and its numbers
+can be chosen again. The sandbox has no interactions, so the TTL counts from the create, a
+re-open or an update that sets ttl. Applied lazily and durably: every operation on a pool's
+sessions, numbers or in_use first closes what is due in that pool (one pool-file write),
+found through a heap of the pool's open sessions by expiry (nothing due: one comparison).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox import paging, rules
@@ -41,12 +50,17 @@ from tui.models import (
     new_sid,
     parse_date,
     parse_e164,
-    utcnow,
 )
 
 SESSIONS = "sessions"
 PARTICIPANTS = "participants"
 POOL_NUMBERS = "numbers"  # the pool file's numbers table (sandbox/account.py writes it)
+
+# closed_reason of a session its TTL closed. The spec's Session schema types closed_reason as a
+# free string ("The reason the Session ended.", its examples ""), and Twilio documents no values;
+# "ttl" names the cause as Twilio's 80904 does ("Session has expired due to Ttl or DateExpiry").
+# A session closed through the API keeps closed_reason null, as before.
+CLOSED_BY_TTL = "ttl"
 
 # The names a participant spec may use: the seam's snake_case or Twilio's PascalCase.
 _PARTICIPANT_KEYS = {
@@ -154,6 +168,27 @@ class SessionBook:
     members: dict[str, list[str]] = field(default_factory=dict)  # session sid -> participant sids
     participants: dict[str, Member] = field(default_factory=dict)
     by_identifier: dict[str, set[str]] = field(default_factory=dict)  # identifier -> participant sids
+    expiry: dict[str, datetime] = field(default_factory=dict)  # active session sid -> when its TTL closes it
+    due: list[tuple[datetime, int, str]] = field(default_factory=list)  # heap of (expiry, doc id, sid)
+
+    def schedule(self, sid: str, when: datetime | None) -> None:
+        """Set (or with None clear) an active session's expiry. An old heap entry stays behind and is
+        skipped when it comes up: it no longer matches `expiry`."""
+        if when is None:
+            self.expiry.pop(sid, None)
+            return
+        self.expiry[sid] = when
+        heapq.heappush(self.due, (when, self.doc_of[sid], sid))
+
+    def pop_due(self, now: datetime) -> list[tuple[str, datetime]]:
+        """The active sessions whose expiry is at or before `now` (earliest first), taken off the index."""
+        out = []
+        while self.due and self.due[0][0] <= now:
+            when, _, sid = heapq.heappop(self.due)
+            if self.expiry.get(sid) == when:
+                del self.expiry[sid]
+                out.append((sid, when))
+        return out
 
     def is_active(self, session_sid: str) -> bool:
         return rules.is_active(self.status[session_sid])
@@ -209,6 +244,7 @@ class SessionOps:
     """Sessions and Participants over the sandbox account (needs SandboxAccount's attributes)."""
 
     session_books: dict[str, SessionBook]
+    clock: Callable[[], datetime]  # SandboxAccount's
 
     # -- indexes --------------------------------------------------------------------------------
 
@@ -225,6 +261,8 @@ class SessionOps:
                 continue
             for doc_id, doc in sorted(raw_table(db, SESSIONS).items(), key=lambda kv: int(kv[0])):
                 book.add_session(doc["sid"], int(doc_id), doc["status"], doc.get("unique_name"))
+                if rules.is_active(doc["status"]) and doc.get("date_expiry"):
+                    book.schedule(doc["sid"], parse_date(doc["date_expiry"]))
             for doc_id, doc in sorted(raw_table(db, PARTICIPANTS).items(), key=lambda kv: int(kv[0])):
                 if doc["session_sid"] not in book.doc_of:
                     raise StoreError(f"sandbox {self.path} is inconsistent: participant {doc['sid']} of "
@@ -252,7 +290,33 @@ class SessionOps:
 
     def _book(self, service_sid: str) -> SessionBook:
         self._service_doc(service_sid)
+        self._expire_due(service_sid)
         return self.session_books.setdefault(service_sid, SessionBook())
+
+    def _expire_due(self, service_sid: str) -> None:
+        """Close the pool's sessions whose TTL has run out, in one durable write (see the module doc)."""
+        book = self.session_books.get(service_sid)
+        if book is None or not book.due:
+            return
+        now = self.clock()
+        if book.due[0][0] > now:
+            return
+        gone = book.pop_due(now)
+        if not gone:
+            return
+        ended = {sid: iso8601(when) for sid, when in gone}
+
+        def close(doc: dict[str, Any]) -> None:
+            stamp = ended[doc["sid"]]
+            doc.update(status="closed", closed_reason=CLOSED_BY_TTL, date_ended=stamp, date_updated=stamp)
+
+        def apply() -> None:
+            self.files.pool(service_sid).table(SESSIONS).update(close, doc_ids=[book.doc_of[s] for s in ended])
+
+        self._write(apply)  # a failed write rebuilds every index from disk (and raises)
+        for sid in ended:
+            book.status[sid] = "closed"
+            self._count_in_use(book.proxies(sid), -1)
 
     def _count_in_use(self, number_sids: set[str], delta: int) -> None:
         for n in number_sids:
@@ -340,7 +404,7 @@ class SessionOps:
         status = status or "open"
         rules.check_initial_status(status)
         specs = [self._participant_spec(p) for p in participants or []]
-        now = utcnow()
+        now = self.clock()
         session = {
             "sid": new_sid("KC", self._rng), "unique_name": unique_name, "status": status, "mode": mode,
             "ttl": ttl_s, "date_started": iso8601(now), "date_ended": None, "date_last_interaction": None,
@@ -359,6 +423,7 @@ class SessionOps:
 
         doc_id, ids = self._write(apply)
         book.add_session(session["sid"], doc_id, status, unique_name)
+        book.schedule(session["sid"], parse_date(session["date_expiry"]))
         for doc, pid in zip(planned, ids, strict=True):
             book.add_member(doc["sid"], Member(session["sid"], doc["identifier"], doc["proxy_identifier_sid"], pid))
         self._count_in_use(book.proxies(session["sid"]), +1)
@@ -369,7 +434,7 @@ class SessionOps:
         """Close (open/in-progress -> closed), re-open (closed -> in-progress), or change the ttl."""
         book, doc = self._session_doc(service_sid, sid)
         fields: dict[str, Any] = {}
-        now = utcnow()
+        now = self.clock()
         if ttl not in (None, ""):
             fields["ttl"] = rules.check_ttl(ttl)
             base = parse_date(doc.get("date_last_interaction")) or now
@@ -380,6 +445,9 @@ class SessionOps:
             if rules.is_active(status):
                 self._check_reopen(service_sid, book, sid)
                 fields.update(date_ended=None, closed_reason=None)
+                if "ttl" not in fields:  # re-opened: its TTL counts afresh from now (else it would close again)
+                    ttl_s = int(doc.get("ttl") or 0)
+                    fields["date_expiry"] = iso8601(now + timedelta(seconds=ttl_s)) if ttl_s else None
             else:
                 fields.update(date_ended=iso8601(now))
             fields["status"] = status
@@ -394,6 +462,8 @@ class SessionOps:
         book.status[sid] = becomes
         if rules.is_active(was) != rules.is_active(becomes):
             self._count_in_use(book.proxies(sid), +1 if rules.is_active(becomes) else -1)
+        expiry = fields["date_expiry"] if "date_expiry" in fields else doc.get("date_expiry")
+        book.schedule(sid, parse_date(expiry) if rules.is_active(becomes) else None)
         return self.get_session(service_sid, sid)
 
     def _check_reopen(self, service_sid: str, book: SessionBook, sid: str) -> None:
@@ -422,6 +492,7 @@ class SessionOps:
             self._count_in_use(book.proxies(sid), -1)
         for p in list(book.members[sid]):
             book.drop_member(p)
+        book.schedule(sid, None)
         del book.members[sid], book.status[sid], book.doc_of[sid]
         book.order.remove(doc.doc_id)
         if doc.get("unique_name"):
@@ -472,7 +543,7 @@ class SessionOps:
                 behavior=service.get("number_selection_behavior") or "prefer-sticky",
                 held=set(held), history=book.history(identifier), in_use=self.in_use, own=own,
             )
-        now = iso8601(utcnow())
+        now = iso8601(self.clock())
         return {
             "sid": new_sid("KP", self._rng), "session_sid": session_sid, "identifier": identifier,
             "friendly_name": friendly_name, "proxy_identifier": chosen.phone_number,
