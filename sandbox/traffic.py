@@ -240,8 +240,11 @@ class TrafficEngine:
         for a, b in self._pairs():
             length = self._length()
             try:
+                # ttl=0: a run's sessions last `length` ticks and end when the engine deletes them;
+                # the Service's default_ttl (wall-clock seconds) would close them behind its back
+                # while a run sits paused, and its demand would no longer match in_use
                 session = await self.backend.create_session(
-                    self.service.sid, mode=self.params.mode,
+                    self.service.sid, ttl=0, mode=self.params.mode,
                     participants=[{"identifier": a}, {"identifier": b}])
             except ProxyError as exc:
                 errors[(exc.code, exc.message)] += 1

@@ -21,6 +21,7 @@ from sandbox.traffic import (
     parse_country_mix,
 )
 from tests.app_fixtures import GB_NUMBERS, _specs, us_numbers
+from tests.clock import FakeClock
 from tui.models import iso_country
 
 
@@ -98,6 +99,32 @@ async def test_figures_match_the_sandbox_and_capacity_recounts(tmp_path):
         assert sum(s.ended for s in shots) > 0
     finally:
         backend.close()
+
+
+async def test_a_run_is_not_cut_short_by_the_services_default_ttl(tmp_path):
+    """Sessions last their length in ticks: wall-clock time passing between ticks (a paused run)
+    does not close them, even on a Service whose default_ttl would."""
+    params = dict(participants=8, sessions_each=2, length=4, seed=9)
+    steady = small_pool(tmp_path / "a.json")
+    paused = small_pool(tmp_path / "b.json")
+    clock = FakeClock()
+    paused.account.clock = clock
+    for backend in (steady, paused):
+        backend.account.update_service(backend.account.list_services(50).items[0].sid, default_ttl=60)
+    try:
+        service = paused.account.list_services(50).items[0]
+        engine = TrafficEngine(paused, service, TrafficParams(**params))
+        shots = []
+        for _ in range(6):
+            shots.append(await engine.step())
+            clock.advance(3600)  # an hour between ticks: far past the Service's default_ttl
+        sessions = paused.account.list_sessions(service.sid, 100).items
+        assert sessions and {(s.ttl, s.status) for s in sessions} == {(0, "open")}
+        _, same = await run(steady, 6, **params)
+        assert [figures(s) for s in shots] == [figures(s) for s in same]
+    finally:
+        steady.close()
+        paused.close()
 
 
 def brute_force_peak(intervals):
