@@ -15,7 +15,9 @@ from datetime import timedelta
 import pytest
 
 from sandbox import SandboxAccount
+from sandbox.sessions import CLOSED_BY_TTL
 from tests.backends import BACKENDS, SESSION_BACKENDS
+from tests.clock import FakeClock
 from tests.conformance import account_state, rejected
 from tests.reference_files import PROXY_SPEC, reference
 from tui.backend import SessionBackend
@@ -435,6 +437,30 @@ async def test_a_busy_number_is_drained_then_removed_80611(session_world):
     await rejected(w, w.backend.remove_number(svc, n1), 80611, 400)
     await w.backend.update_session(svc, s.sid, status="closed")
     await w.backend.remove_number(svc, n1)
+    assert (await w.backend.list_numbers(svc)).items == []
+
+
+async def test_a_session_expires_after_its_ttl_and_can_be_reopened(session_world):
+    """Time on the sandbox's (fake) clock: at its expiry a session closes as Twilio closes it,
+    its number leaves in_use and can be removed; a re-open counts the TTL afresh."""
+    w = session_world
+    clock = FakeClock()
+    w.arrange(setattr, w.account, "clock", clock)
+    svc, (n1,) = pool(w, us("415", 1))
+    s = await w.backend.create_session(svc, ttl=60, participants=[{"Identifier": ALICE}])
+    assert s.date_expiry == s.date_created + timedelta(seconds=60)
+    await rejected(w, w.backend.remove_number(svc, n1), 80611, 400)
+    clock.advance(60)
+    gone = await w.backend.get_session(svc, s.sid)
+    assert (gone.status, gone.closed_reason, gone.date_ended) == ("closed", CLOSED_BY_TTL, s.date_expiry)
+    assert [x.status for x in (await w.backend.list_sessions(svc)).items] == ["closed"]
+    assert await in_use(w, svc, n1) == 0
+    back = await w.backend.update_session(svc, s.sid, status="in-progress")
+    assert (back.status, back.date_ended, back.date_expiry) == ("in-progress", None,
+                                                              clock.now + timedelta(seconds=60))
+    assert await in_use(w, svc, n1) == 1
+    clock.advance(60)
+    await w.backend.remove_number(svc, n1)  # expired again: no 80611
     assert (await w.backend.list_numbers(svc)).items == []
 
 
