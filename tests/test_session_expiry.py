@@ -78,6 +78,23 @@ def test_an_expired_sessions_number_can_be_removed(acct, clock):
     assert acct.list_numbers(svc).items == []
 
 
+@pytest.mark.parametrize("first_read", [
+    lambda a, svc, n: a.get_number(svc, n).in_use,
+    lambda a, svc, n: a.list_numbers(svc).items[0].in_use,
+    lambda a, svc, n: a.pool_stats(svc).in_use_numbers,
+    lambda a, svc, n: len(a.sessions_holding(svc, n)),
+    lambda a, svc, n: len(a.active_participations(svc)),
+    lambda a, svc, n: sum(s.status == "open" for s in a.list_sessions(svc).items),
+], ids=["get_number", "list_numbers", "pool_stats", "sessions_holding", "active_participations",
+        "list_sessions"])
+def test_every_read_of_the_pool_sees_the_expiry(acct, clock, first_read):
+    svc, n1 = one_number_pool(acct)
+    acct.create_session(svc, ttl=60, participants=[{"Identifier": ALICE}])
+    assert first_read(acct, svc, n1) == 1
+    clock.advance(60)
+    assert first_read(acct, svc, n1) == 0
+
+
 def test_the_services_default_ttl_applies_and_ttl_0_never_expires(acct, clock):
     svc, n1 = one_number_pool(acct, default_ttl=120)
     by_default = acct.create_session(svc, participants=[{"Identifier": ALICE}])

@@ -2,10 +2,11 @@
 
 Steps: create a session (with 0-2 participants), add a participant by identifier or with an
 explicit proxy number, remove one, close, re-open, delete a session, reserve/unreserve,
-remove and re-add a pool number, and close+reopen the sandbox from disk. After every step:
+remove and re-add a pool number, close+reopen the sandbox from disk, change a session's ttl,
+and let time pass on the sandbox's fake clock (sessions with a ttl expire). After every step:
 no identifier holds the same proxy number in two active sessions, every number's in_use
-equals a recount of the stored sessions, a rejected step changed nothing, and a reopened
-sandbox shows exactly what the open one did.
+equals a recount of the active, unexpired sessions, no session past its expiry shows active,
+a rejected step changed nothing, and a reopened sandbox shows exactly what the open one did.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from hypothesis.stateful import (
 )
 
 from sandbox import SandboxAccount
+from sandbox.sessions import CLOSED_BY_TTL
+from tests.clock import FakeClock
 from tests.paging import every_item as _everything
 from tui.backend import ProxyError
 
@@ -41,6 +44,8 @@ POOL = [
 RESERVED_AT_START = {3, 4}
 IDENTIFIERS = ["+14155551001", "+14155551002", "+12125551003", "+447400999001", "+12423591234"]
 MODES = ["voice-and-message", "voice-only", "message-only"]
+DEFAULT_TTL = 60  # the Service's: a session created without a ttl expires after a minute
+TTLS = [None, 0, 30, 90]  # None: the Service's default_ttl; 0: never expires
 SEEN_CODES: set[int] = set()
 
 identifiers = st.sampled_from(IDENTIFIERS)
@@ -63,9 +68,10 @@ class SessionSteps(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="sessions-stateful-"))
         self.path = self.folder / "sandbox.json"
-        self.acct = SandboxAccount.create(self.path)
+        self.clock = FakeClock()
+        self.acct = SandboxAccount.create(self.path, clock=self.clock)
         self.behavior = "prefer-sticky"
-        svc = self.acct.create_service("pool", number_selection_behavior=self.behavior)
+        svc = self.acct.create_service("pool", number_selection_behavior=self.behavior, default_ttl=DEFAULT_TTL)
         self.svc = svc.sid
         owned = self.acct.buy_numbers([{"phone_number": p, "capabilities": c} for p, c in POOL])
         self.numbers = [n.sid for n in owned]
@@ -88,9 +94,10 @@ class SessionSteps(RuleBasedStateMachine):
 
     # -- steps ---------------------------------------------------------------------------------
 
-    @rule(people=st.lists(identifiers, min_size=1, max_size=3), mode=st.sampled_from(MODES))
-    def create_session(self, people, mode):
-        made = self.attempt(self.acct.create_session, self.svc, mode=mode,
+    @rule(people=st.lists(identifiers, min_size=1, max_size=3), mode=st.sampled_from(MODES),
+          ttl=st.sampled_from(TTLS))
+    def create_session(self, people, mode, ttl):
+        made = self.attempt(self.acct.create_session, self.svc, mode=mode, ttl=ttl,
                             participants=[{"Identifier": p} for p in people])
         if made is not None:
             self.sessions.append(made.sid)
@@ -185,11 +192,20 @@ class SessionSteps(RuleBasedStateMachine):
         else:
             self.attempt(self.acct.set_reserved, self.svc, sid, reserve)
 
+    @precondition(lambda self: self.sessions)
+    @rule(data=st.data(), ttl=st.sampled_from([0, 30, 90]))
+    def change_ttl(self, data, ttl):
+        self.attempt(self.acct.update_session, self.svc, data.draw(st.sampled_from(self.sessions)), ttl=ttl)
+
+    @rule(seconds=st.sampled_from([1, 29, 30, 59, 60, 91, 3600]))
+    def time_passes(self, seconds):
+        self.clock.advance(seconds)
+
     @rule()
     def reopen_from_disk(self):
         before = snapshot(self.acct, self.svc)
         self.acct.close()
-        self.acct = SandboxAccount.open(self.path)
+        self.acct = SandboxAccount.open(self.path, clock=self.clock)
         assert snapshot(self.acct, self.svc) == before
 
     # -- after every step ------------------------------------------------------------------------
@@ -206,10 +222,21 @@ class SessionSteps(RuleBasedStateMachine):
                 held[key] = s.sid
 
     @invariant()
-    def in_use_equals_a_recount(self):
-        expected: dict[str, int] = {}
+    def expired_sessions_are_closed(self):
         for s in _everything(self.acct.list_sessions, self.svc):
             if s.status in ("open", "in-progress"):
+                assert s.date_expiry is None or s.date_expiry > self.clock.now, f"{s.sid} is past its expiry"
+            if s.closed_reason == CLOSED_BY_TTL:
+                # closed at its expiry (a later ttl change on the closed session may move date_expiry)
+                assert s.status == "closed" and s.date_ended is not None
+
+    @invariant()
+    def in_use_equals_a_recount(self):
+        """in_use counts the active sessions whose expiry (if any) is still ahead."""
+        expected: dict[str, int] = {}
+        for s in _everything(self.acct.list_sessions, self.svc):
+            unexpired = s.date_expiry is None or s.date_expiry > self.clock.now
+            if s.status in ("open", "in-progress") and unexpired:
                 for number in {p.proxy_identifier_sid for p in _everything(self.acct.list_participants, self.svc, s.sid)}:
                     expected[number] = expected.get(number, 0) + 1
         shown = {n.sid: n.in_use for n in _everything(self.acct.list_numbers, self.svc)}
