@@ -39,9 +39,11 @@ async def shoot(path: Path) -> list[str]:
 
     from sandbox.backend import SandboxBackend
     from tui.app import create_app
+    from tui.models import mask_sid
 
     backend = SandboxBackend(build_demo(path))
-    app = create_app(backend, world_label=LABEL)
+    # what a user's default sandbox shows: the masked account SID and the path under the data folder
+    app = create_app(backend, world_label=f"{mask_sid(backend.account_sid)} {LABEL}")
     # a number held by two active sessions, for the error picture (80611 on remove)
     account = backend.account
     first_service = account.list_services(50).items[0].sid

@@ -31,7 +31,9 @@ async def test_services_table_and_sandbox_badge_with_path(tmp_path):
                                "country", "1h"]
         assert rows[1][2:5] == ["avoid-sticky", "area-code", "1d"]
         badge = s.screen.query_one("#world-badge")
-        assert s.text("#world-badge").strip() == f"SANDBOX {tmp_path / 'sandbox.json'}"
+        sid = s.account.account_sid
+        assert s.text("#world-badge").strip() == f"SANDBOX AC…{sid[-4:]} {tmp_path / 'sandbox.json'}"
+        assert sid not in s.text("#world-badge")  # masked but for the last 4 characters
         assert badge.has_class("-sandbox") and not badge.has_class("-live")
         assert badge.styles.background == Color.parse(s.app.get_css_variables()["warning"])
         assert not s.screen.query("#read-only-badge")

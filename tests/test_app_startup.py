@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.store import SandboxInUse
 from tests.app_fixtures import build_app_sandbox, settle
 from tui import launch
 from tui.app import ProxyPoolApp, create_app
 from tui.cli import build_parser
+from tui.models import mask_sid
 
 
 @pytest.fixture
@@ -21,8 +23,12 @@ def sandbox_path(tmp_path):
 
 def test_a_sandbox_the_store_wrote_passes_the_quick_check(sandbox_path):
     # if the store ever writes its files differently, this fails (launch would still work, slower)
-    assert launch.quick_check(sandbox_path)
-    assert isinstance(launch.sandbox_backend(sandbox_path), launch.DeferredSandbox)
+    account = SandboxAccount.open(sandbox_path)
+    sid = account.account_sid
+    account.close()
+    assert launch.quick_check(sandbox_path) == sid  # the header names the account, for the badge
+    deferred = launch.sandbox_backend(sandbox_path)
+    assert isinstance(deferred, launch.DeferredSandbox) and deferred.account_sid == sid
 
 
 @pytest.mark.parametrize("problem", ["missing", "folder", "foreign", "locked"])
@@ -50,7 +56,7 @@ def test_the_quick_check_sends_every_doubtful_file_to_the_full_open(sandbox_path
 
 
 async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_paint(sandbox_path):
-    deferred = launch.DeferredSandbox(sandbox_path)
+    deferred = launch.sandbox_backend(sandbox_path)
     app = create_app(deferred)
     try:
         async with app.run_test(size=(130, 36)) as pilot:
@@ -59,7 +65,8 @@ async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_pai
             assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == \
                 ["support-line", "deliveries", "marketplace-eu"]
             assert isinstance(app.backend, SandboxBackend) and app.backend is deferred.backend
-            assert f"SANDBOX {sandbox_path}" in str(app.screen.query_one("#world-badge").render())
+            badge = str(app.screen.query_one("#world-badge").render())
+            assert f"SANDBOX {mask_sid(app.backend.account_sid)} {sandbox_path}" in badge
             with pytest.raises(SandboxInUse):  # the app holds the sandbox while it runs
                 SandboxBackend(sandbox_path)
             await pilot.press("enter")

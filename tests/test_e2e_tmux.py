@@ -96,13 +96,14 @@ def test_installed_command_in_tmux(tmp_path):
     service = account.service_by_name["support-line"]
     first, second = account.list_numbers(service, 2).items
     assert not first.is_reserved
+    masked = f"AC…{account.account_sid[-4:]}"
     account.close()
 
     term = Terminal(tmux)
     try:
         term.start([str(command), "--sandbox", str(path)], tmp_path / "exit-status")
         term.wait_for("support-line")
-        term.wait_for(f"SANDBOX {path}")
+        term.wait_for(f"SANDBOX {masked} {path}")
         term.keys("Enter")  # open support-line, the first Service
         term.wait_for("numbers 1–8 of 8")
         term.keys("r")  # reserve the first number

@@ -11,6 +11,7 @@ from textual.widgets import Input
 from sandbox.backend import SandboxBackend
 from tests.app_fixtures import build_app_sandbox, settle
 from tui.app import create_app
+from tui.models import mask_sid
 
 SIZE = (130, 36)
 
@@ -18,7 +19,8 @@ SIZE = (130, 36)
 @pytest.fixture
 def demo_app(tmp_path):
     backend = SandboxBackend(build_app_sandbox(tmp_path / "sandbox.json"))
-    yield create_app(backend, world_label="~/.local/share/proxy-pool/sandbox.json")
+    # the badge as the default sandbox shows it (a fixed path: the snapshot must not name tmp_path)
+    yield create_app(backend, world_label=f"{mask_sid(backend.account_sid)} ~/.local/share/proxy-pool/sandbox.json")
     backend.close()
 
 

@@ -256,11 +256,12 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
                world_label: str | None = None, startup_note: str | None = None,
                calm_errors: bool = False) -> ProxyPoolApp:
-    """The app over `backend`; world_label defaults to the sandbox path or the masked account SID."""
+    """The app over `backend`; world_label defaults to the masked account SID (and the sandbox path)."""
     kind = "live" if getattr(backend, "kind", "sandbox") == "live" else "sandbox"
     if world_label is None:
         path: Any = getattr(backend, "path", None)
-        world_label = str(path) if kind == "sandbox" and path else mask_sid(backend.account_sid)
+        sid = mask_sid(getattr(backend, "account_sid", None))
+        world_label = f"{sid} {path}".strip() if kind == "sandbox" and path else sid
     world = WorldInfo(kind=kind, label=world_label, read_only=read_only)
     return ProxyPoolApp(backend, world=world, page_size=page_size, startup_note=startup_note,
                         calm_errors=calm_errors)

@@ -11,6 +11,7 @@ import asyncio
 import fcntl
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,26 +54,31 @@ def open_sandbox(path: str | Path) -> Any:
 SANDBOX_HEADER = b'{"_meta":{"1":{"format":"proxy-pool-sandbox","version":1,'
 
 
-def quick_check(path: Path) -> bool:
-    """True when the sandbox at path will very likely open: a file that starts as the store
-    writes one, whose lock no other process holds. A 64-byte read and a flock, so the app can
-    paint before the full open (0.4 s for 10 full pools). False: open it now, for the exact error."""
+ACCOUNT_SID = re.compile(rb'"account_sid":"(AC[0-9a-fA-F]{32})"')
+
+
+def quick_check(path: Path) -> str | None:
+    """The account SID when the sandbox at path will very likely open: a file that starts as the
+    store writes one, whose lock no other process holds. A short read and a flock, so the app can
+    paint before the full open (0.4 s for 10 full pools). None: open it now, for the exact error."""
     try:
         with open(path, "rb") as file:
-            if file.read(len(SANDBOX_HEADER)) != SANDBOX_HEADER:
-                return False
+            head = file.read(len(SANDBOX_HEADER) + 64)
+        found = ACCOUNT_SID.search(head)
+        if not head.startswith(SANDBOX_HEADER) or not found:
+            return None
         fd = os.open(f"{path}.lock", os.O_RDWR)
     except FileNotFoundError:
-        return path.is_file()  # no lock file yet: nobody holds it
+        return found.group(1).decode() if path.is_file() else None  # no lock file yet: nobody holds it
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a probe: closing the fd drops it
     except OSError:
-        return False
+        return None
     finally:
         os.close(fd)
-    return True
+    return found.group(1).decode()
 
 
 class DeferredSandbox:
@@ -81,8 +87,9 @@ class DeferredSandbox:
 
     kind = "sandbox"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, account_sid: str):
         self.path = path
+        self.account_sid = account_sid  # from the file's header, for the world badge
         self.backend: Any = None
 
     def __repr__(self) -> str:
@@ -111,7 +118,8 @@ def sandbox_backend(path: str | Path) -> Any:
     """An existing sandbox: opened after the first paint when the cheap checks pass, else now
     (so a missing, foreign, corrupt or locked file is one line on stderr before any UI)."""
     path = Path(path).expanduser()
-    return DeferredSandbox(path) if quick_check(path) else open_sandbox(path)
+    account_sid = quick_check(path)
+    return DeferredSandbox(path, account_sid) if account_sid else open_sandbox(path)
 
 
 def open_live(args: argparse.Namespace) -> Any:
