@@ -79,14 +79,10 @@ def make_sandboxes(folder: Path) -> dict[str, Path]:
 def make_room(account) -> None:
     """Remove one reserved and one unreserved number (never the first) from the first pool, so `r`
     on the first row is accepted whichever way it goes (a full pool refuses it: 80622/80623)."""
+    from tests.paging import every_item
+
     sid = account.list_services(1).items[0].sid
-    numbers, token = [], None
-    while True:
-        page = account.list_numbers(sid, 100, token)
-        numbers += page.items
-        token = page.next_token
-        if not token:
-            break
+    numbers = every_item(account.list_numbers, sid)
     for reserved in (True, False):
         account.remove_number(sid, next(n for n in reversed(numbers[1:]) if n.is_reserved is reserved).sid)
 

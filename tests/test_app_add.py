@@ -4,6 +4,7 @@ a typed SID or E.164 number validated as you type, and the "reserved" checkbox."
 from __future__ import annotations
 
 from tests.app_fixtures import running_app
+from tests.paging import every_item
 from tui.models import format_international
 
 
@@ -14,13 +15,7 @@ def option_texts(screen) -> list[tuple[str, bool]]:
 
 def free_numbers(account):
     """The account's numbers in no pool and no Messaging Service, in the account's order."""
-    numbers, token = [], None
-    while True:
-        page = account.list_account_numbers(100, token)
-        numbers += [n for n in page.items if n.service_sid is None and not n.messaging_service_sid]
-        token = page.next_token
-        if not token:
-            return numbers
+    return [n for n in every_item(account.list_account_numbers) if n.service_sid is None and not n.messaging_service_sid]
 
 
 async def test_dialog_lists_free_numbers_first_and_marks_the_ones_that_cannot_be_added(tmp_path):

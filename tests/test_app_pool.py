@@ -7,19 +7,13 @@ screen shows and what the sandbox holds afterwards.
 from __future__ import annotations
 
 from tests.app_fixtures import running_app
+from tests.paging import every_item
 from tui.models import format_international
 
 
 def pool_order(account, name):
     """The pool's numbers in the backend's order (what the pages show)."""
-    sid = account.service_by_name[name]
-    numbers, token = [], None
-    while True:
-        page = account.list_numbers(sid, 100, token)
-        numbers += page.items
-        token = page.next_token
-        if not token:
-            return numbers
+    return every_item(account.list_numbers, account.service_by_name[name])
 
 
 async def test_services_to_pool_shows_first_page_and_gauges(tmp_path):
