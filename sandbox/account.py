@@ -19,21 +19,12 @@ from tinydb.table import Document
 from sandbox import paging, rules
 from sandbox.sessions import SessionOps
 from sandbox.store import META, SandboxFiles, StoreError, raw_table
-from tui.backend import SERVICE_FIELDS, ProxyError
-from tui.models import (
-    AccountNumber,
-    Capabilities,
-    Page,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    is_sid,
-    iso8601,
-    iso_country,
-    new_sid,
-    parse_date,
-    utcnow,
-)
+from tui.core.errors import ProxyError
+from tui.core.phone import iso_country
+from tui.core.resources import SERVICE_FIELDS, AccountNumber, Capabilities, PhoneNumber, PoolStats, Service
+from tui.core.seam import Page
+from tui.core.sids import is_sid, new_sid
+from tui.core.wire import iso8601, parse_date, utcnow
 
 SERVICES = "services"
 ACCOUNT_NUMBERS = "account_numbers"

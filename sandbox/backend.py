@@ -1,4 +1,4 @@
-"""SandboxBackend: the seam (tui.backend.Backend) over a sandbox account on disk.
+"""SandboxBackend: the seam (tui.core.seam.Backend) over a sandbox account on disk.
 
 Each call runs in a worker thread under one lock, so a durable write (an fsync)
 never stalls the app's event loop and calls never interleave.
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
-from tui.models import AccountNumber, Page, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.resources import AccountNumber, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.seam import Page
 
 R = TypeVar("R")
 
@@ -84,7 +85,7 @@ class SandboxBackend:
     async def pool_stats(self, service_sid: str) -> PoolStats:
         return await self._run(self.account.pool_stats, service_sid)
 
-    # -- sessions and participants (tui.backend.SessionBackend) ------------------------------
+    # -- sessions and participants (tui.core.seam.SessionBackend) ------------------------------
 
     async def create_session(self, service_sid: str, *, unique_name: str | None = None, ttl: int | None = None,
                              mode: str | None = None, status: str | None = None,

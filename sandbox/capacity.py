@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sandbox import rules
-from tui.models import iso_country
+from tui.core.phone import iso_country
 
 
 @dataclass(frozen=True, slots=True)

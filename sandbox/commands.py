@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sandbox import store
 from sandbox.account import SandboxAccount
-from tui.backend import ProxyError
-from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT
+from tui.core.errors import ProxyError
+from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
 
 KINDS = ("demo", "empty", "scale")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from sandbox.account import SandboxAccount
-from tui.models import new_sid
+from tui.core.sids import new_sid
 
 # National prefixes per country and city: (city, prefixes, digits after the prefix).
 # US/CA: area code + exchange (first digit 2-9); others: real mobile and city ranges.

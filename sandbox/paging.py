@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tui.backend import ProxyError
-from tui.models import Page
+from tui.core.errors import ProxyError
+from tui.core.seam import Page
 
 T = TypeVar("T")
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.backend import ProxyError
-from tui.models import (
+from tui.core.errors import ProxyError
+from tui.core.phone import InvalidNumber, parse_e164
+from tui.core.resources import (
     GEO_MATCH_LEVELS,
     NUMBER_SELECTION_BEHAVIORS,
     RESERVED_LIMIT,
     UNRESERVED_LIMIT,
     WARN_RATIO,
-    InvalidNumber,
-    is_sid,
-    parse_e164,
 )
+from tui.core.sids import is_sid
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000  # the spec's bound; over it is 20007

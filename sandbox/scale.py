@@ -12,7 +12,8 @@ import random
 import phonenumbers
 
 from sandbox.account import SandboxAccount
-from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT, new_sid
+from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
+from tui.core.sids import new_sid
 
 UNRESERVED = UNRESERVED_LIMIT
 POOL_SIZE = RESERVED_LIMIT + UNRESERVED_LIMIT

@@ -4,7 +4,7 @@ Proxy v1 (Services, PhoneNumbers, Sessions, Participants) under /v1/... and the 
 under /2010-04-01/Accounts/{AccountSid}/..., so Twilio's own clients, curl and the live
 backend can all talk to the offline sandbox. This module only translates HTTP to calls on
 the SAME SandboxBackend/SandboxAccount the app uses (every rule stays in sandbox/rules.py)
-and renders with tui.models' to_twilio(). Every failure answers Twilio's error body.
+and renders with tui.core.wire. Every failure answers Twilio's error body.
 """
 
 from __future__ import annotations
@@ -35,8 +35,12 @@ from starlette.routing import Route
 from sandbox import rules
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from tui.backend import SERVICE_FIELDS, ProxyError
-from tui.models import InvalidNumber, Page, is_sid, parse_date, parse_e164
+from tui.core.errors import ProxyError
+from tui.core.phone import InvalidNumber, parse_e164
+from tui.core.resources import SERVICE_FIELDS
+from tui.core.seam import Page
+from tui.core.sids import is_sid
+from tui.core.wire import parse_date, render, render_account_number, render_error
 
 log = logging.getLogger("proxy_pool.sandbox.server")
 
@@ -85,7 +89,7 @@ def route_error(exc: HTTPException, request: Request) -> ProxyError:
 
 
 def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(exc.to_twilio(), status_code=exc.status, headers=headers)
+    return JSONResponse(render_error(exc), status_code=exc.status, headers=headers)
 
 
 # -- reading a request ----------------------------------------------------------------------
@@ -350,7 +354,7 @@ class SandboxAPI:
     def list_services(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, PAGING_PARAMS)
         page = account.list_services(call.params.get("PageSize"), page_token(call.params))
-        items = [s.to_twilio(call.base) for s in page.items]
+        items = [render(s, call.base) for s in page.items]
         return JSONResponse(proxy_page(call, "/v1/Services", "services", page, items))
 
     def create_service(self, account: SandboxAccount, call: Call) -> Response:
@@ -358,17 +362,17 @@ class SandboxAPI:
         fields = {SERVICE_PARAMS[k]: v for k, v in call.params.items()}
         unique_name = fields.pop("unique_name", None)
         service = account.create_service(unique_name, **fields)
-        return JSONResponse(service.to_twilio(call.base), status_code=201)
+        return JSONResponse(render(service, call.base), status_code=201)
 
     def fetch_service(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
-        return JSONResponse(account.get_service(call.path["sid"]).to_twilio(call.base))
+        return JSONResponse(render(account.get_service(call.path["sid"]), call.base))
 
     def update_service(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, SERVICE_PARAMS)
         fields = {SERVICE_PARAMS[k]: v for k, v in call.params.items()}
         service = account.update_service(call.path["sid"], **fields)
-        return JSONResponse(service.to_twilio(call.base))
+        return JSONResponse(render(service, call.base))
 
     def delete_service(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
@@ -381,7 +385,7 @@ class SandboxAPI:
         check_known(call.params, PAGING_PARAMS)
         service_sid = call.path["service_sid"]
         page = account.list_numbers(service_sid, call.params.get("PageSize"), page_token(call.params))
-        items = [n.to_twilio(call.base) for n in page.items]
+        items = [render(n, call.base) for n in page.items]
         return JSONResponse(proxy_page(call, f"/v1/Services/{service_sid}/PhoneNumbers", "phone_numbers",
                                        page, items))
 
@@ -390,12 +394,12 @@ class SandboxAPI:
         is_reserved = rules.parse_bool(call.params.get("IsReserved", "false"), "IsReserved")
         number = account.add_number(call.path["service_sid"], sid=call.params.get("Sid") or None,
                                     phone_number=call.params.get("PhoneNumber") or None, is_reserved=is_reserved)
-        return JSONResponse(number.to_twilio(call.base), status_code=201)
+        return JSONResponse(render(number, call.base), status_code=201)
 
     def fetch_number(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
         number = account.get_number(call.path["service_sid"], call.path["sid"])
-        return JSONResponse(number.to_twilio(call.base))
+        return JSONResponse(render(number, call.base))
 
     def update_number(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ("IsReserved",))
@@ -404,7 +408,7 @@ class SandboxAPI:
             number = account.get_number(service_sid, sid)
         else:
             number = account.set_reserved(service_sid, sid, rules.parse_bool(call.params["IsReserved"], "IsReserved"))
-        return JSONResponse(number.to_twilio(call.base))
+        return JSONResponse(render(number, call.base))
 
     def remove_number(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
@@ -417,7 +421,7 @@ class SandboxAPI:
         check_known(call.params, PAGING_PARAMS)
         service_sid = call.path["service_sid"]
         page = account.list_sessions(service_sid, call.params.get("PageSize"), page_token(call.params))
-        items = [s.to_twilio(call.base) for s in page.items]
+        items = [render(s, call.base) for s in page.items]
         return JSONResponse(proxy_page(call, f"/v1/Services/{service_sid}/Sessions", "sessions", page, items))
 
     def create_session(self, account: SandboxAccount, call: Call) -> Response:
@@ -428,7 +432,7 @@ class SandboxAPI:
             call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p, account.clock()),
             mode=p.get("Mode") or None, status=p.get("Status") or None, participants=p.get("Participants"),
         )
-        return JSONResponse(session.to_twilio(call.base), status_code=201)
+        return JSONResponse(render(session, call.base), status_code=201)
 
     def fetch_session(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
@@ -438,14 +442,14 @@ class SandboxAPI:
         head, slash, _ = sid.partition("/")
         if slash and is_sid(head, "KC"):
             raise rules.not_found(f"/v1/Services/{service_sid}/Sessions/{sid}")
-        return JSONResponse(account.get_session(service_sid, sid).to_twilio(call.base))
+        return JSONResponse(render(account.get_session(service_sid, sid), call.base))
 
     def update_session(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, SESSION_UPDATE_PARAMS)
         session = account.update_session(call.path["service_sid"], call.path["sid"],
                                          status=call.params.get("Status") or None,
                                          ttl=ttl_for(call.params, account.clock()))
-        return JSONResponse(session.to_twilio(call.base))
+        return JSONResponse(render(session, call.base))
 
     def delete_session(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
@@ -459,7 +463,7 @@ class SandboxAPI:
         service_sid, session_sid = call.path["service_sid"], call.path["session_sid"]
         page = account.list_participants(service_sid, session_sid, call.params.get("PageSize"),
                                          page_token(call.params))
-        items = [x.to_twilio(call.base) for x in page.items]
+        items = [render(x, call.base) for x in page.items]
         path = f"/v1/Services/{service_sid}/Sessions/{session_sid}/Participants"
         return JSONResponse(proxy_page(call, path, "participants", page, items))
 
@@ -471,12 +475,12 @@ class SandboxAPI:
             friendly_name=p.get("FriendlyName"), proxy_identifier=p.get("ProxyIdentifier") or None,
             proxy_identifier_sid=p.get("ProxyIdentifierSid") or None,
         )
-        return JSONResponse(participant.to_twilio(call.base), status_code=201)
+        return JSONResponse(render(participant, call.base), status_code=201)
 
     def fetch_participant(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
         participant = account.get_participant(call.path["service_sid"], call.path["session_sid"], call.path["sid"])
-        return JSONResponse(participant.to_twilio(call.base))
+        return JSONResponse(render(participant, call.base))
 
     def remove_participant(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
@@ -504,19 +508,19 @@ class SandboxAPI:
             # one number at most: everything is on page 0
             found = [account.get_account_number(sid)] if sid and not call.params.get("PageToken") else []
             page = Page(found, 0, size)
-            items = [n.to_twilio() for n in page.items]
+            items = [render_account_number(n) for n in page.items]
             return JSONResponse(api2010_page(call, path, "incoming_phone_numbers", page, items,
                                              filters={"PhoneNumber": e164}))
         page = account.list_account_numbers(call.params.get("PageSize"), page_token(call.params))
-        items = [n.to_twilio() for n in page.items]
+        items = [render_account_number(n) for n in page.items]
         return JSONResponse(api2010_page(call, path, "incoming_phone_numbers", page, items))
 
     def buy_number(self, account: SandboxAccount, call: Call) -> Response:
-        return JSONResponse(provision(account, call.params, self.rng).to_twilio(), status_code=201)
+        return JSONResponse(render_account_number(provision(account, call.params, self.rng)), status_code=201)
 
     def fetch_account_number(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())
-        return JSONResponse(account.get_account_number(call.path["sid"]).to_twilio())
+        return JSONResponse(render_account_number(account.get_account_number(call.path["sid"])))
 
     def release_number(self, account: SandboxAccount, call: Call) -> Response:
         check_known(call.params, ())

@@ -38,19 +38,12 @@ from typing import Any
 
 from sandbox import paging, rules
 from sandbox.store import StoreError, raw_table
-from tui.backend import ProxyError
-from tui.models import (
-    InvalidNumber,
-    Page,
-    Participant,
-    Session,
-    is_sid,
-    iso8601,
-    iso_country,
-    new_sid,
-    parse_date,
-    parse_e164,
-)
+from tui.core.errors import ProxyError
+from tui.core.phone import InvalidNumber, iso_country, parse_e164
+from tui.core.resources import Participant, Session
+from tui.core.seam import Page
+from tui.core.sids import is_sid, new_sid
+from tui.core.wire import iso8601, parse_date
 
 SESSIONS = "sessions"
 PARTICIPANTS = "participants"

@@ -34,7 +34,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from tui.backend import ProxyError
+from tui.core.errors import ProxyError
 
 FORMAT = "proxy-pool-sandbox"
 POOL_FORMAT = "proxy-pool-sandbox-pool"

@@ -1,6 +1,6 @@
 """Traffic through a pool: the simulator behind the app's Simulate screen (no Textual here).
 
-TrafficEngine drives sessions through the seam's session methods (tui.backend.SessionBackend),
+TrafficEngine drives sessions through the seam's session methods (tui.core.seam.SessionBackend),
 so every rule, every number choice and every refusal is the sandbox's own. One step() is
 one simulated tick:
 
@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from sandbox import capacity, rules
-from tui.backend import ProxyError, SessionBackend
-from tui.models import PhoneNumber, Service
+from tui.core.errors import ProxyError
+from tui.core.resources import PhoneNumber, Service
+from tui.core.seam import SessionBackend
 
 HISTORY = 120  # utilisation points kept for the chart
 MAX_OPENS_PER_TICK = 250  # bounds one tick's cost (each session is one durable write)

@@ -39,7 +39,7 @@ async def shoot(path: Path) -> list[str]:
 
     from sandbox.backend import SandboxBackend
     from tui.app import create_app
-    from tui.models import mask_sid
+    from tui.core.sids import mask_sid
 
     backend = SandboxBackend(build_demo(path))
     # what a user's default sandbox shows: the masked account SID and the path under the data folder

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from tui.models import new_sid
+from tui.core.sids import new_sid
 
 FIXED_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import SandboxAccount, SandboxBackend
-from tui.backend import Backend
+from tui.core.seam import Backend
 
 
 @dataclass
@@ -136,6 +136,6 @@ BACKENDS: dict[str, Callable[[Path], contextlib.AbstractAsyncContextManager[Worl
     "live-http": live_http_world,
 }
 
-# Backends (names in BACKENDS) that also run Sessions and Participants (tui.backend.SessionBackend).
+# Backends (names in BACKENDS) that also run Sessions and Participants (tui.core.seam.SessionBackend).
 # Used by tests/test_sessions_conformance.py.
 SESSION_BACKENDS: list[str] = ["sandbox", "live-asgi", "live-http"]

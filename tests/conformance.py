@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from sandbox.store import storage_of
-from tui.backend import ProxyError
+from tui.core.errors import ProxyError
 
 
 def account_state(account) -> dict:

@@ -27,7 +27,8 @@ from hypothesis.stateful import (
 
 from sandbox import SandboxAccount, rules
 from tests.paging import every_item as _everything
-from tui.backend import ProxyError
+from tui.core import wire
+from tui.core.errors import ProxyError
 
 MG = "MG" + "cd" * 16
 OWNED = 8  # numbers the account owns; the last two are in a Messaging Service
@@ -41,7 +42,7 @@ def snapshot(account: SandboxAccount, *, with_in_use: bool = True) -> dict:
     services = _everything(account.list_services)
 
     def number(n):
-        data = n.to_twilio()
+        data = wire.render(n)
         if not with_in_use:
             data.pop("in_use")
         return data
@@ -51,10 +52,10 @@ def snapshot(account: SandboxAccount, *, with_in_use: bool = True) -> dict:
         return data if with_in_use else (data.reserved, data.unreserved)
 
     return {
-        "services": [s.to_twilio() for s in services],
+        "services": [wire.render(s) for s in services],
         "pools": {s.sid: [number(n) for n in _everything(account.list_numbers, s.sid)] for s in services},
         "stats": {s.sid: stats(s.sid) for s in services},
-        "owned": [(n.to_twilio(), n.messaging_service_sid, n.service_sid)
+        "owned": [(wire.render(n), n.messaging_service_sid, n.service_sid)
                   for n in _everything(account.list_account_numbers)],
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.app_fixtures import running_app
 from tests.paging import every_item
-from tui.models import format_international
+from tui.core.phone import format_international
 
 
 def option_texts(screen) -> list[tuple[str, bool]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.app_fixtures import running_app
-from tui.backend import ProxyError
+from tui.core.errors import ProxyError
 
 
 class Faulty:

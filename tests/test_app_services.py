@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.color import Color
 
 from tests.app_fixtures import running_app
-from tui.models import mask_sid
+from tui.core.sids import mask_sid
 
 
 class LiveLooking:

@@ -11,7 +11,7 @@ from tests.app_fixtures import build_app_sandbox, settle
 from tui import launch
 from tui.app import ProxyPoolApp, create_app
 from tui.cli import build_parser
-from tui.models import mask_sid
+from tui.core.sids import mask_sid
 
 
 @pytest.fixture

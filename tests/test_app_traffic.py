@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.backend import SandboxBackend
 from tests.app_fixtures import build_app_sandbox, running_app
 from tests.test_app_pool import pool_order
-from tui.models import format_international
+from tui.core.phone import format_international
 
 
 async def wait_until(s, condition, rounds: int = 300) -> None:

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from sandbox import SandboxAccount
 from sandbox.capacity import Need, PoolNumber, needed_now, needed_over_time, peak_concurrency, pool_numbers
-from tui.backend import ProxyError
+from tui.core import wire
+from tui.core.errors import ProxyError
 
 # identifier -> (country, area code) it is matched to, for pools of US and GB numbers only
 # (the Bahamas share +1 and borrow US numbers; area codes count in North America only)
@@ -107,7 +108,7 @@ def test_a_pool_of_the_needed_size_never_runs_out(tmp_path_factory, spans):
         acct.add_numbers_bulk(short.sid, [(n.sid, False) for n in owned[need.needed:2 * need.needed - 1]])
         assert 80208 not in _run(acct, enough.sid, spans)
         figures = needed_now([(i, s) for i, s, _ in acct.active_participations(enough.sid)],
-                             pool_numbers(n.to_twilio() for n in acct.list_numbers(enough.sid, 100).items))
+                             pool_numbers(wire.render(n) for n in acct.list_numbers(enough.sid, 100).items))
         assert all(n.shortfall == 0 for n in figures)
         met = _run(acct, short.sid, spans)
         assert met & {80208, 80205}, f"one number fewer than {need.needed} should run out"

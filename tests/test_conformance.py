@@ -17,7 +17,8 @@ import pytest
 
 from tests.conformance import rejected
 from tests.paging import every_item as _everything
-from tui.models import AccountNumber, Service
+from tui.core import wire
+from tui.core.resources import AccountNumber, Service
 
 MG = "MG" + "ab" * 16
 
@@ -398,6 +399,6 @@ async def test_in_use_is_present_and_zero_without_sessions(world):
     fill(world, ks.sid, reserved=2, unreserved=3)
     page = await world.backend.list_numbers(ks.sid)
     assert [n.in_use for n in page.items] == [0] * 5
-    assert all(n.to_twilio()["in_use"] == 0 for n in page.items)
+    assert all(wire.render(n)["in_use"] == 0 for n in page.items)
     stats = await world.backend.pool_stats(ks.sid)
     assert (stats.reserved, stats.unreserved, stats.in_use_numbers) == (2, 3, 0)

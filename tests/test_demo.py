@@ -10,7 +10,9 @@ import pytest
 from sandbox import SandboxAccount
 from sandbox.commands import build_sandbox
 from tests.paging import every_item as everything
-from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT, is_sid
+from tui.core import wire
+from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
+from tui.core.sids import is_sid
 
 
 def contents(account: SandboxAccount) -> dict:
@@ -21,10 +23,10 @@ def contents(account: SandboxAccount) -> dict:
     services = everything(account.list_services)
     return {
         "account": account.account_sid,
-        "services": [plain(s.to_twilio()) for s in services],
-        "pools": {s.sid: [plain(n.to_twilio()) for n in everything(account.list_numbers, s.sid)]
+        "services": [plain(wire.render(s)) for s in services],
+        "pools": {s.sid: [plain(wire.render(n)) for n in everything(account.list_numbers, s.sid)]
                   for s in services},
-        "owned": [(plain(n.to_twilio()), n.messaging_service_sid) for n in everything(account.list_account_numbers)],
+        "owned": [(plain(wire.render(n)), n.messaging_service_sid) for n in everything(account.list_account_numbers)],
     }
 
 

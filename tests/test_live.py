@@ -18,7 +18,7 @@ from sandbox import SandboxAccount, SandboxBackend
 from sandbox.server import create_app
 from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
-from tui.backend import ProxyError
+from tui.core.errors import ProxyError
 from tui.credentials import Credentials, CredentialsError
 from tui.live import LiveBackend, RateLimiter, backend_from_args
 

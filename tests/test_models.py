@@ -10,21 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.reference_files import reference
-from tui.backend import ERROR_TITLES, ProxyError
-from tui.models import (
-    AccountNumber,
-    Capabilities,
-    InvalidNumber,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    format_international,
-    is_sid,
-    iso_country,
-    mask_sid,
-    new_sid,
-    parse_e164,
-)
+from tui.core import wire
+from tui.core.errors import ERROR_TITLES, ProxyError
+from tui.core.phone import InvalidNumber, format_international, iso_country, parse_e164
+from tui.core.resources import AccountNumber, Capabilities, PhoneNumber, PoolStats, Service
+from tui.core.sids import is_sid, mask_sid, new_sid
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +51,19 @@ def a_number(**fields) -> PhoneNumber:
 
 def test_service_json_has_exactly_the_specs_fields(proxy_spec):
     fields = list(proxy_spec["components"]["schemas"]["proxy.v1.service"]["properties"])
-    assert sorted(a_service().to_twilio()) == sorted(fields)
+    assert sorted(wire.render(a_service())) == sorted(fields)
 
 
 def test_phone_number_json_has_exactly_the_specs_fields(proxy_spec):
     fields = list(proxy_spec["components"]["schemas"]["proxy.v1.service.phone_number"]["properties"])
-    assert sorted(a_number().to_twilio()) == sorted(fields)
+    assert sorted(wire.render(a_number())) == sorted(fields)
 
 
 def test_account_number_json_has_exactly_the_specs_fields(api_spec):
     schema = api_spec["components"]["schemas"]["api.v2010.account.incoming_phone_number"]
     number = AccountNumber(sid=PN, account_sid=AC, phone_number="+447412345678", date_created=NOW,
                            date_updated=NOW, friendly_name="Courier London 01")
-    data = number.to_twilio()
+    data = wire.render(number)
     assert sorted(data) == sorted(schema["properties"])
     assert set(data["capabilities"]) == set(schema["properties"]["capabilities"]["properties"])
     assert data["date_created"] == "Wed, 04 Mar 2026 05:06:07 +0000"  # RFC 2822, as the 2010 API writes dates
@@ -82,7 +72,7 @@ def test_account_number_json_has_exactly_the_specs_fields(api_spec):
 
 def test_capabilities_json_has_the_specs_fields(proxy_spec):
     schema = proxy_spec["components"]["schemas"]["proxy.v1.service.phone_number"]["properties"]["capabilities"]
-    assert set(Capabilities().to_twilio()) == set(schema["properties"])
+    assert set(wire.render_capabilities(Capabilities())) == set(schema["properties"])
 
 
 # -- the spec's example bodies parse --------------------------------------------------------
@@ -92,11 +82,11 @@ def test_capabilities_json_has_the_specs_fields(proxy_spec):
 ])
 def test_spec_service_examples_parse_and_render_back(proxy_spec, path, method, status):
     for body in examples(proxy_spec, path, method, status):
-        service = Service.from_twilio(body)
+        service = wire.parse_service(body)
         assert service.sid == body["sid"] and service.unique_name == body["unique_name"]
         assert service.default_ttl == 3600 and service.chat_instance_sid == body["chat_instance_sid"]
         assert service.date_created == datetime(2015, 7, 30, 20, 0, tzinfo=UTC)
-        assert service.to_twilio() == body  # round trip: the very same JSON
+        assert wire.render(service) == body  # round trip: the very same JSON
 
 
 @pytest.mark.parametrize("path,method,status", [
@@ -106,12 +96,12 @@ def test_spec_service_examples_parse_and_render_back(proxy_spec, path, method, s
 ])
 def test_spec_phone_number_examples_parse_and_render_back(proxy_spec, path, method, status):
     for body in examples(proxy_spec, path, method, status):
-        number = PhoneNumber.from_twilio(body)
+        number = wire.parse_number(body)
         assert (number.sid, number.service_sid, number.iso_country) == (body["sid"], body["service_sid"], "US")
         assert number.is_reserved is body["is_reserved"] and number.in_use == 0
         # the spec's examples use Proxy's long capability names
         assert number.capabilities == Capabilities(voice=False, sms=True, mms=False, fax=False)
-        back = number.to_twilio()
+        back = wire.render(number)
         assert {k: v for k, v in back.items() if k != "capabilities"} == {
             k: v for k, v in body.items() if k != "capabilities"}
 
@@ -120,14 +110,14 @@ def test_spec_list_examples_parse(proxy_spec):
     (services,) = examples(proxy_spec, "/v1/Services", "get", "200")
     assert services["services"] == [] and services["meta"]["key"] == "services"
     (pool,) = examples(proxy_spec, "/v1/Services/{ServiceSid}/PhoneNumbers", "get", "200")
-    numbers = [PhoneNumber.from_twilio(item) for item in pool[pool["meta"]["key"]]]
+    numbers = [wire.parse_number(item) for item in pool[pool["meta"]["key"]]]
     assert [n.sid for n in numbers] == ["PN" + "a" * 32]
 
 
 def test_spec_incoming_phone_number_examples_parse(api_spec):
     bodies = examples(api_spec, "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json", "get", "200")
     for body in bodies:
-        number = AccountNumber.from_twilio(body)
+        number = wire.parse_account_number(body)
         assert (number.phone_number, number.friendly_name, number.iso_country) == (
             "+18089255327", "(808) 925-5327", "US")
         assert number.capabilities == Capabilities(voice=True, sms=False, mms=True, fax=False)
@@ -135,21 +125,21 @@ def test_spec_incoming_phone_number_examples_parse(api_spec):
 
 
 def test_booleans_travel_as_strings_too():
-    body = a_number(is_reserved=True).to_twilio() | {"is_reserved": "true", "in_use": "2"}
-    parsed = PhoneNumber.from_twilio(body)
+    body = wire.render(a_number(is_reserved=True)) | {"is_reserved": "true", "in_use": "2"}
+    parsed = wire.parse_number(body)
     assert parsed.is_reserved is True and parsed.in_use == 2
-    assert PhoneNumber.from_twilio(body | {"is_reserved": "false"}).is_reserved is False
+    assert wire.parse_number(body | {"is_reserved": "false"}).is_reserved is False
 
 
 def test_models_round_trip():
     service = a_service(default_ttl=600, number_selection_behavior="avoid-sticky", geo_match_level="area-code",
                         callback_url="https://example.com/cb")
-    assert Service.from_twilio(service.to_twilio()) == service
+    assert wire.parse_service(wire.render(service)) == service
     number = a_number(friendly_name="Rides Boston 01", iso_country="US", is_reserved=True, in_use=3,
                       capabilities=Capabilities(voice=True, sms=False, mms=True))
-    assert PhoneNumber.from_twilio(number.to_twilio()) == number
-    assert number.to_twilio()["url"] == f"https://proxy.twilio.com/v1/Services/{KS}/PhoneNumbers/{PN}"
-    assert service.to_twilio("http://127.0.0.1:8765")["links"]["phone_numbers"] == (
+    assert wire.parse_number(wire.render(number)) == number
+    assert wire.render(number)["url"] == f"https://proxy.twilio.com/v1/Services/{KS}/PhoneNumbers/{PN}"
+    assert wire.render(service, "http://127.0.0.1:8765")["links"]["phone_numbers"] == (
         f"http://127.0.0.1:8765/v1/Services/{KS}/PhoneNumbers")
 
 
@@ -249,10 +239,10 @@ def test_every_error_title_matches_twilios_catalogue():
 
 def test_proxy_error_twilio_body_both_ways():
     error = ProxyError(80622, 400)
-    body = error.to_twilio()
+    body = wire.render_error(error)
     assert body == {"code": 80622, "message": "Maximum Pool Size Error",
                     "more_info": "https://www.twilio.com/docs/errors/80622", "status": 400}
-    back = ProxyError.from_twilio(body, 400)
+    back = wire.parse_error(body, 400)
     assert (back.code, back.status, back.message, back.more_info) == (80622, 400, body["message"], body["more_info"])
     assert "80622" in str(error) and "ProxyError(code=80622" in repr(error)
-    assert ProxyError.from_twilio({}, 503).code == 20500 and ProxyError.from_twilio({}, 503).status == 503
+    assert wire.parse_error({}, 503).code == 20500 and wire.parse_error({}, 503).status == 503

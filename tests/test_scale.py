@@ -10,9 +10,9 @@ import pytest
 from sandbox.account import SandboxAccount
 from sandbox.scale import populate_scale, scale_numbers
 from tests.paging import every_item as every
-from tui.backend import ProxyError
 from tui.cli import main
-from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT
+from tui.core.errors import ProxyError
+from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
 
 
 def pools_of(acct: SandboxAccount) -> dict[str, list]:

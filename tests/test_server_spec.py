@@ -27,6 +27,7 @@ from sandbox.backend import SandboxBackend
 from sandbox.commands import build_sandbox
 from sandbox.server import create_app
 from tests.reference_files import ERROR_CODES, NUMBERS_SPEC, PROXY_SPEC, reference
+from tui.core import wire
 
 # Twilio's real code for a wrong HTTP method; the trimmed catalogue leaves it out.
 EXTRA_CODES = {20004}
@@ -335,12 +336,12 @@ async def test_every_session_failure_is_twilio_s_error_body_and_changes_nothing(
     service, _ = session_pool(backend)
     opened = account.create_session(service, unique_name="taken", participants=[{"identifier": CALLER}])
     closed = account.update_session(service, account.create_session(service).sid, status="closed")
-    before = [(s.to_twilio(), [p.to_twilio() for p in account.list_participants(service, s.sid).items])
+    before = [(wire.render(s), [wire.render(p) for p in account.list_participants(service, s.sid).items])
               for s in account.list_sessions(service).items]
     path = f"/v1/Services/{service}/Sessions" + template.replace("{open}", opened.sid).replace("{closed}", closed.sid)
     response = await client.request(method, path, data=form)
     body = response.json()
     assert (response.status_code, body["code"]) == (status, code), body
-    after = [(s.to_twilio(), [p.to_twilio() for p in account.list_participants(service, s.sid).items])
+    after = [(wire.render(s), [wire.render(p) for p in account.list_participants(service, s.sid).items])
              for s in account.list_sessions(service).items]
     assert after == before

@@ -19,7 +19,7 @@ from twilio.rest import Client
 from sandbox.commands import build_sandbox
 from tests import server_process
 from tests import test_server_spec as spec
-from tui.models import RESERVED_LIMIT, UNRESERVED_LIMIT
+from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
 
 
 class CheckedHttpClient(TwilioHttpClient):

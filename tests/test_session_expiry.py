@@ -14,7 +14,7 @@ from sandbox import SandboxAccount
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.clock import FakeClock
 from tests.conformance import account_state
-from tui.backend import ProxyError
+from tui.core.errors import ProxyError
 
 ALICE, BOB = "+14155551001", "+14155551002"
 

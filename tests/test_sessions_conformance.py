@@ -20,8 +20,9 @@ from tests.backends import BACKENDS, SESSION_BACKENDS
 from tests.clock import FakeClock
 from tests.conformance import account_state, rejected
 from tests.reference_files import PROXY_SPEC, reference
-from tui.backend import SessionBackend
-from tui.models import Participant, Session
+from tui.core import wire
+from tui.core.resources import Participant, Session
+from tui.core.seam import SessionBackend
 
 ALICE, BOB, CAROL = "+14155551001", "+14155551002", "+12065551003"
 VOICE = {"voice": True, "sms": False, "mms": False, "fax": False}
@@ -84,10 +85,10 @@ def test_models_carry_exactly_the_spec_fields():
                 date_expiry=now + timedelta(seconds=60))
     p = Participant("KP" + "d" * 32, s.sid, s.service_sid, s.account_sid, ALICE, now, now,
                     proxy_identifier=BOB, proxy_identifier_sid="PN" + "e" * 32)
-    assert set(s.to_twilio()) == set(schemas["proxy.v1.service.session"]["properties"])
-    assert set(p.to_twilio()) == set(schemas["proxy.v1.service.session.participant"]["properties"])
-    assert Session.from_twilio(s.to_twilio()) == s
-    assert Participant.from_twilio(p.to_twilio()) == p
+    assert set(wire.render(s)) == set(schemas["proxy.v1.service.session"]["properties"])
+    assert set(wire.render(p)) == set(schemas["proxy.v1.service.session.participant"]["properties"])
+    assert wire.parse_session(wire.render(s)) == s
+    assert wire.parse_participant(wire.render(p)) == p
 
 
 async def test_the_backend_runs_sessions(session_world):

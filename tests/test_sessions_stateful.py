@@ -29,7 +29,8 @@ from sandbox import SandboxAccount
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.clock import FakeClock
 from tests.paging import every_item as _everything
-from tui.backend import ProxyError
+from tui.core import wire
+from tui.core.errors import ProxyError
 
 # 415 x3 (one voice-only), 212 x2 (reserved), a GB number: area codes, countries,
 # capabilities and reservation all take part in selection.
@@ -56,9 +57,9 @@ def snapshot(acct: SandboxAccount, service_sid: str) -> dict:
     """What the Service shows through the account's API: numbers, sessions, participants."""
     sessions = _everything(acct.list_sessions, service_sid)
     return {
-        "numbers": [n.to_twilio() for n in _everything(acct.list_numbers, service_sid)],
-        "sessions": [s.to_twilio() for s in sessions],
-        "participants": {s.sid: [p.to_twilio() for p in _everything(acct.list_participants, service_sid, s.sid)]
+        "numbers": [wire.render(n) for n in _everything(acct.list_numbers, service_sid)],
+        "sessions": [wire.render(s) for s in sessions],
+        "participants": {s.sid: [wire.render(p) for p in _everything(acct.list_participants, service_sid, s.sid)]
                          for s in sessions},
     }
 

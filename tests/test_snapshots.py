@@ -11,7 +11,7 @@ from textual.widgets import Input
 from sandbox.backend import SandboxBackend
 from tests.app_fixtures import build_app_sandbox, settle
 from tui.app import create_app
-from tui.models import mask_sid
+from tui.core.sids import mask_sid
 
 SIZE = (130, 36)
 

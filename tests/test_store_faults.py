@@ -26,8 +26,8 @@ from sandbox.account import SandboxAccount
 from sandbox.scale import scale_numbers
 from sandbox.store import SandboxFiles, SandboxInUse, StoreError
 from tests.paging import every_item as every
-from tui.backend import ProxyError
-from tui.models import new_sid
+from tui.core.errors import ProxyError
+from tui.core.sids import new_sid
 
 KILLS = 200
 SPARE = scale_numbers(3_000, seed=99)  # valid numbers the writers buy

@@ -22,7 +22,8 @@ from sandbox.traffic import (
 )
 from tests.app_fixtures import GB_NUMBERS, _specs, us_numbers
 from tests.clock import FakeClock
-from tui.models import iso_country
+from tui.core import wire
+from tui.core.phone import iso_country
 
 
 def small_pool(path, *, us: int = 6, gb: int = 2, reserved_us: int = 1, geo: str = "country") -> SandboxBackend:
@@ -79,7 +80,7 @@ async def test_figures_match_the_sandbox_and_capacity_recounts(tmp_path):
                                   countries=parse_country_mix("US:70,GB:30"), seed=2)
         svc = engine.service.sid
         last = shots[-1]
-        pool = capacity.pool_numbers(n.to_twilio() for n in all_numbers(account, svc))
+        pool = capacity.pool_numbers(wire.render(n) for n in all_numbers(account, svc))
         active = account.active_participations(svc)
         # every active session of the Service is the run's, each with two participants
         assert {s for _, s, _ in active} == set(engine.open) and len(active) == 2 * last.active

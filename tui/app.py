@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from tui.backend import Backend
-from tui.models import PhoneNumber, PoolStats, Service, mask_sid
+from tui.core.resources import PhoneNumber, PoolStats, Service
+from tui.core.seam import Backend
+from tui.core.sids import mask_sid
 from tui.screens.messages import (
     AccountNumbersLoaded,
     BackendFailed,

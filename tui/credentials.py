@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tui.models import API_BASE_URL, PROXY_BASE_URL, is_sid, mask_sid
+from tui.core.sids import is_sid, mask_sid
+from tui.core.wire import API_BASE_URL, PROXY_BASE_URL
 
 ENV_VARS = "set TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_AUTH_TOKEN)"
 ENV_HELP = f"{ENV_VARS}, or use --profile NAME for a twilio-cli profile; --sandbox PATH works offline"

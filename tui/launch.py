@@ -40,7 +40,7 @@ def has_live_credentials(env: dict[str, str] | os._Environ = os.environ) -> bool
 
 def open_sandbox(path: str | Path) -> Any:
     from sandbox.backend import SandboxBackend
-    from tui.backend import ProxyError
+    from tui.core.errors import ProxyError
 
     try:
         return SandboxBackend(Path(path).expanduser())

@@ -1,4 +1,4 @@
-"""LiveBackend: the seam (tui.backend.Backend) over Twilio's real API, with httpx.
+"""LiveBackend: the seam (tui.core.seam.Backend) over Twilio's real API, with httpx.
 
 Proxy v1 (Services, PhoneNumbers, Sessions, Participants) at https://proxy.twilio.com/v1 and the account's
 numbers at https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json,
@@ -39,25 +39,25 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from tui import __version__
-from tui.backend import ERROR_TITLES, ProxyError
+from tui.core.errors import ERROR_TITLES, ProxyError
+from tui.core.phone import InvalidNumber, parse_e164
+from tui.core.resources import AccountNumber, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.seam import Page
+from tui.core.sids import mask_sid
+from tui.core.wire import (
+    parse_account_number,
+    parse_error,
+    parse_number,
+    parse_participant,
+    parse_service,
+    parse_session,
+)
 from tui.credentials import (
     Credentials,
     CredentialsError,
     Hosts,
     load_credentials,
     regional_url,
-)
-from tui.models import (
-    AccountNumber,
-    InvalidNumber,
-    Page,
-    Participant,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    Session,
-    mask_sid,
-    parse_e164,
 )
 
 __all__ = ["CredentialsError", "LiveBackend", "RateLimiter", "RetryPolicy", "backend_from_args"]
@@ -343,7 +343,7 @@ class LiveBackend:
             body = None
         if isinstance(body, dict) and body.get("code") is not None:
             try:
-                error = ProxyError.from_twilio(body, status)
+                error = parse_error(body, status)
             except (TypeError, ValueError):
                 pass
             else:
@@ -401,13 +401,13 @@ class LiveBackend:
 
     async def list_services(self, page_size: int = 50, page_token: str | None = None) -> Page[Service]:
         if page_token:
-            return await self._list(self._page_url(page_token), None, Service.from_twilio, "services")
-        return await self._list(self._proxy("/Services"), {"PageSize": page_size}, Service.from_twilio,
+            return await self._list(self._page_url(page_token), None, parse_service, "services")
+        return await self._list(self._proxy("/Services"), {"PageSize": page_size}, parse_service,
                                 "services")
 
     async def get_service(self, sid: str) -> Service:
         body = await self._call("GET", self._proxy(f"/Services/{sid}"))
-        return self._parse(Service.from_twilio, body)
+        return self._parse(parse_service, body)
 
     async def create_service(self, unique_name: str, **fields: Any) -> Service:
         async def confirm() -> dict[str, Any] | None:
@@ -415,7 +415,7 @@ class LiveBackend:
 
         body = await self._call("POST", self._proxy("/Services"), data=_form({"unique_name": unique_name, **fields}),
                                 mode="create", confirm=confirm)
-        return self._parse(Service.from_twilio, body)
+        return self._parse(parse_service, body)
 
     async def _find_service(self, unique_name: str) -> dict[str, Any] | None:
         return await self._scan(self._proxy("/Services"), "services",
@@ -440,7 +440,7 @@ class LiveBackend:
 
     async def update_service(self, sid: str, **fields: Any) -> Service:
         body = await self._call("POST", self._proxy(f"/Services/{sid}"), data=_form(fields), mode="update")
-        return self._parse(Service.from_twilio, body)
+        return self._parse(parse_service, body)
 
     async def delete_service(self, sid: str) -> None:
         await self._call("DELETE", self._proxy(f"/Services/{sid}"), mode="delete")
@@ -450,13 +450,13 @@ class LiveBackend:
     async def list_numbers(self, service_sid: str, page_size: int = 50,
                            page_token: str | None = None) -> Page[PhoneNumber]:
         if page_token:
-            return await self._list(self._page_url(page_token), None, PhoneNumber.from_twilio, "phone_numbers")
+            return await self._list(self._page_url(page_token), None, parse_number, "phone_numbers")
         return await self._list(self._proxy(f"/Services/{service_sid}/PhoneNumbers"), {"PageSize": page_size},
-                                PhoneNumber.from_twilio, "phone_numbers")
+                                parse_number, "phone_numbers")
 
     async def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
         body = await self._call("GET", self._proxy(f"/Services/{service_sid}/PhoneNumbers/{sid}"))
-        return self._parse(PhoneNumber.from_twilio, body)
+        return self._parse(parse_number, body)
 
     async def add_number(self, service_sid: str, *, sid: str | None = None, phone_number: str | None = None,
                          is_reserved: bool = False) -> PhoneNumber:
@@ -466,7 +466,7 @@ class LiveBackend:
         form = _form({"sid": sid, "phone_number": phone_number, "is_reserved": is_reserved})
         body = await self._call("POST", self._proxy(f"/Services/{service_sid}/PhoneNumbers"), data=form,
                                 mode="create", confirm=confirm)
-        return self._parse(PhoneNumber.from_twilio, body)
+        return self._parse(parse_number, body)
 
     async def _fetch_number_body(self, service_sid: str, sid: str) -> dict[str, Any] | None:
         try:
@@ -508,7 +508,7 @@ class LiveBackend:
     async def set_reserved(self, service_sid: str, sid: str, is_reserved: bool) -> PhoneNumber:
         body = await self._call("POST", self._proxy(f"/Services/{service_sid}/PhoneNumbers/{sid}"),
                                 data=_form({"is_reserved": bool(is_reserved)}), mode="update")
-        return self._parse(PhoneNumber.from_twilio, body)
+        return self._parse(parse_number, body)
 
     async def remove_number(self, service_sid: str, sid: str) -> None:
         await self._call("DELETE", self._proxy(f"/Services/{service_sid}/PhoneNumbers/{sid}"), mode="delete")
@@ -562,16 +562,16 @@ class LiveBackend:
 
         body = await self._call("POST", self._sessions(service_sid), data=form, mode="create",
                                 confirm=confirm if unique_name else None)
-        return self._parse(Session.from_twilio, body)
+        return self._parse(parse_session, body)
 
     async def get_session(self, service_sid: str, sid: str) -> Session:
-        return self._parse(Session.from_twilio, await self._call("GET", self._sessions(service_sid, sid)))
+        return self._parse(parse_session, await self._call("GET", self._sessions(service_sid, sid)))
 
     async def list_sessions(self, service_sid: str, page_size: int = 50,
                             page_token: str | None = None) -> Page[Session]:
         if page_token:
-            return await self._list(self._page_url(page_token), None, Session.from_twilio, "sessions")
-        return await self._list(self._sessions(service_sid), {"PageSize": page_size}, Session.from_twilio,
+            return await self._list(self._page_url(page_token), None, parse_session, "sessions")
+        return await self._list(self._sessions(service_sid), {"PageSize": page_size}, parse_session,
                                 "sessions")
 
     async def update_session(self, service_sid: str, sid: str, *, status: str | None = None,
@@ -586,7 +586,7 @@ class LiveBackend:
         # not idempotent (closing a closed session is 80608): after a lost answer, look before resending
         body = await self._call("POST", self._sessions(service_sid, sid), data=_form({"status": status, "ttl": ttl}),
                                 mode="create", confirm=confirm)
-        return self._parse(Session.from_twilio, body)
+        return self._parse(parse_session, body)
 
     async def delete_session(self, service_sid: str, sid: str) -> None:
         await self._call("DELETE", self._sessions(service_sid, sid), mode="delete")
@@ -610,18 +610,18 @@ class LiveBackend:
         form = _form({"identifier": identifier, "friendly_name": friendly_name, "proxy_identifier": proxy_identifier,
                       "proxy_identifier_sid": proxy_identifier_sid})
         body = await self._call("POST", url, data=form, mode="create", confirm=confirm)
-        return self._parse(Participant.from_twilio, body)
+        return self._parse(parse_participant, body)
 
     async def list_participants(self, service_sid: str, session_sid: str, page_size: int = 50,
                                 page_token: str | None = None) -> Page[Participant]:
         if page_token:
-            return await self._list(self._page_url(page_token), None, Participant.from_twilio, "participants")
+            return await self._list(self._page_url(page_token), None, parse_participant, "participants")
         return await self._list(self._participants(service_sid, session_sid), {"PageSize": page_size},
-                                Participant.from_twilio, "participants")
+                                parse_participant, "participants")
 
     async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant:
         body = await self._call("GET", self._participants(service_sid, session_sid, sid))
-        return self._parse(Participant.from_twilio, body)
+        return self._parse(parse_participant, body)
 
     async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
         await self._call("DELETE", self._participants(service_sid, session_sid, sid), mode="delete")
@@ -633,9 +633,9 @@ class LiveBackend:
         """IncomingPhoneNumbers. AccountNumber.service_sid stays None: Twilio does not say which
         Proxy Service holds a number, and finding out would cost a scan of every pool."""
         if page_token:
-            return await self._list(self._page_url(page_token), None, AccountNumber.from_twilio,
+            return await self._list(self._page_url(page_token), None, parse_account_number,
                                     "incoming_phone_numbers")
-        return await self._list(self._numbers_url(), {"PageSize": page_size}, AccountNumber.from_twilio,
+        return await self._list(self._numbers_url(), {"PageSize": page_size}, parse_account_number,
                                 "incoming_phone_numbers")
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.screen import Screen
 
-from tui.backend import ProxyError
-from tui.models import Participant, PhoneNumber, Service, Session
+from tui.core.errors import ProxyError
+from tui.core.resources import Participant, PhoneNumber, Service, Session
 from tui.screens.messages import BackendFailed, describe_error
 from tui.screens.traffic_messages import (
     DrainFailed,

@@ -16,8 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.models import AccountNumber, InvalidNumber, Service, format_international, is_sid, parse_e164
+from tui.core.phone import InvalidNumber, format_international, parse_e164
+from tui.core.resources import AccountNumber, Service
+from tui.core.sids import is_sid
 from tui.screens.messages import AccountNumbersLoaded, BackendFailed
+from tui.widgets.cells import capabilities_tag
 
 POOLED_SHOWN = 200  # numbers in other Services listed with the reason (a big account has thousands)
 
@@ -82,7 +85,7 @@ class AddNumberScreen(ModalScreen[AddRequest | None]):
     def prompt(self, number: AccountNumber, reason: str | None) -> Text:
         text = Text(f"{format_international(number.phone_number):<18} ")
         text.append(f"{(number.friendly_name or '')[:22]:<23}")
-        text.append(f"{number.iso_country or '?':<3} {number.capabilities.short()}")
+        text.append(f"{number.iso_country or '?':<3} {capabilities_tag(number.capabilities)}")
         if reason:
             text.append(f"  ✗ {reason}", style="italic")
         return text

@@ -9,7 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Log, ProgressBar, Static
 
-from tui.models import PhoneNumber, format_international
+from tui.core.phone import format_international
+from tui.core.resources import PhoneNumber
 from tui.screens.messages import BulkOutcome, BulkStep
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.backend import ERROR_TITLES, ProxyError
-from tui.models import AccountNumber, PhoneNumber, PoolStats, Service
+from tui.core.errors import ERROR_TITLES, ProxyError
+from tui.core.resources import AccountNumber, PhoneNumber, PoolStats, Service
 
 
 @dataclass(frozen=True, slots=True)

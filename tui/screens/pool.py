@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.models import PhoneNumber, PoolStats, Service, format_international
+from tui.core.phone import format_international
+from tui.core.resources import PhoneNumber, PoolStats, Service
 from tui.screens.messages import (
     BackendFailed,
     BulkOutcome,
@@ -32,6 +33,7 @@ from tui.screens.messages import (
 )
 from tui.screens.pool_traffic import PoolTrafficActions, drain_status
 from tui.screens.services import format_ttl
+from tui.widgets.cells import capabilities_tag
 from tui.widgets.gauge import PoolGauges
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
@@ -260,7 +262,7 @@ class PoolScreen(PoolTrafficActions, Screen):
             format_international(number.phone_number),
             (number.friendly_name or "")[:28],
             number.iso_country or "?",
-            number.capabilities.short(),
+            capabilities_tag(number.capabilities),
             self.reserved_text(number),
             in_use_cell(number),
             number.sid,

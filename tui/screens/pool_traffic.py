@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
-from tui.models import PhoneNumber, format_international
+from tui.core.phone import format_international
+from tui.core.resources import PhoneNumber
 from tui.screens.traffic_messages import DrainFailed, DrainFinished, DrainProgress
 
 

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.models import PoolStats, Service
+from tui.core.resources import PoolStats, Service
 from tui.screens.messages import BackendFailed, ServicesLoaded
 from tui.widgets.world_bar import WorldBar, WorldInfo
 

@@ -24,8 +24,8 @@ from sandbox.traffic import (
     format_country_mix,
     parse_country_mix,
 )
-from tui.backend import ERROR_TITLES
-from tui.models import Service
+from tui.core.errors import ERROR_TITLES
+from tui.core.resources import Service
 from tui.screens.traffic_messages import SimulationFailed, SimulationReset, SimulationStepped
 from tui.widgets.traffic_view import BusiestTable, NeedsTable, UtilisationChart
 from tui.widgets.world_bar import WorldBar, WorldInfo

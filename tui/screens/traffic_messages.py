@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.models import Participant, PhoneNumber, Session
+from tui.core.resources import Participant, PhoneNumber, Session
 from tui.screens.messages import ErrorReport
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from tui.models import PoolStats
+from tui.core.resources import PoolStats
 
 BAR_WIDTH = 20
 

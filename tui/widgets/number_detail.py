@@ -6,7 +6,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.models import PhoneNumber, format_international
+from tui.core.phone import format_international
+from tui.core.resources import PhoneNumber
 
 
 def capabilities_words(number: PhoneNumber) -> str:

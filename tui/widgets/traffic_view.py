@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Sparkline
 
 from sandbox.capacity import Need
 from sandbox.traffic import Snapshot
-from tui.models import format_international
+from tui.core.phone import format_international
 
 BUSIEST_SHOWN = 40
 

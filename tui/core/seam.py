@@ -1,0 +1,172 @@
+"""The seam between the app and its backends: the Backend protocols, the Page they answer,
+and the one loop that follows a list's pages (every whole-list read in the product uses it).
+
+Every backend (the offline sandbox, the live Twilio API) implements Backend; the app only
+ever talks to this protocol. Every failure is a tui.core.errors.ProxyError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from tui.core.errors import ProxyError
+from tui.core.resources import (
+    DEFAULT_PAGE_SIZE,
+    MAX_RECORDS_PER_PAGE,
+    AccountNumber,
+    Participant,
+    PhoneNumber,
+    PoolStats,
+    Service,
+    Session,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list. Tokens are opaque: pass them back to get the neighbour page."""
+
+    items: list[T]
+    page: int = 0
+    page_size: int = DEFAULT_PAGE_SIZE
+    next_token: str | None = None
+    previous_token: str | None = None
+
+
+async def every_page(list_page: Callable[..., Awaitable[Page[T]]], *args: Any,
+                     page_size: int = MAX_RECORDS_PER_PAGE) -> AsyncIterator[Page[T]]:
+    """Every page of a list, first to last: `list_page(*args, page_size, token)` is a backend's
+    list method. A server whose next token leads back to a page already read (paging in a
+    circle) is a ProxyError, never an endless loop."""
+    seen: set[str] = set()
+    token: str | None = None
+    while True:
+        page = await list_page(*args, page_size, token)
+        yield page
+        token = page.next_token
+        if not token:
+            return
+        if token in seen:
+            raise ProxyError(20500, 500, "Internal Server Error: the list's pages lead back to the same page")
+        seen.add(token)
+
+
+async def every_item(list_page: Callable[..., Awaitable[Page[T]]], *args: Any,
+                     page_size: int = MAX_RECORDS_PER_PAGE) -> AsyncIterator[T]:
+    """Every record of a list, page by page (see every_page)."""
+    async for page in every_page(list_page, *args, page_size=page_size):
+        for item in page.items:
+            yield item
+
+
+async def all_items(list_page: Callable[..., Awaitable[Page[T]]], *args: Any,
+                    page_size: int = MAX_RECORDS_PER_PAGE) -> list[T]:
+    """The whole list at once."""
+    return [item async for item in every_item(list_page, *args, page_size=page_size)]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the app needs from a Twilio Proxy account, live or sandboxed."""
+
+    #: "sandbox" or "live": shown in the header so nobody mistakes one for the other.
+    kind: str
+
+    @property
+    def account_sid(self) -> str: ...
+
+    async def list_services(self, page_size: int = DEFAULT_PAGE_SIZE,
+                            page_token: str | None = None) -> Page[Service]: ...
+
+    async def get_service(self, sid: str) -> Service: ...
+
+    async def create_service(self, unique_name: str, **fields: Any) -> Service: ...
+
+    async def update_service(self, sid: str, **fields: Any) -> Service: ...
+
+    async def delete_service(self, sid: str) -> None: ...
+
+    async def list_numbers(
+        self, service_sid: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[PhoneNumber]: ...
+
+    async def get_number(self, service_sid: str, sid: str) -> PhoneNumber: ...
+
+    async def add_number(
+        self,
+        service_sid: str,
+        *,
+        sid: str | None = None,
+        phone_number: str | None = None,
+        is_reserved: bool = False,
+    ) -> PhoneNumber: ...
+
+    async def set_reserved(self, service_sid: str, sid: str, is_reserved: bool) -> PhoneNumber: ...
+
+    async def remove_number(self, service_sid: str, sid: str) -> None: ...
+
+    async def list_account_numbers(
+        self, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[AccountNumber]: ...
+
+    async def pool_stats(self, service_sid: str) -> PoolStats: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SessionBackend(Backend, Protocol):
+    """A backend that also runs Sessions and Participants (the pool in motion).
+
+    Kept apart from Backend until every backend has these methods, so an
+    isinstance(x, Backend) check never depends on them.
+    `participants` items are dicts with identifier, friendly_name, proxy_identifier,
+    proxy_identifier_sid (Twilio's PascalCase names are accepted too).
+    """
+
+    async def create_session(
+        self,
+        service_sid: str,
+        *,
+        unique_name: str | None = None,
+        ttl: int | None = None,
+        mode: str | None = None,
+        status: str | None = None,
+        participants: list[dict[str, Any]] | None = None,
+    ) -> Session: ...
+
+    async def get_session(self, service_sid: str, sid: str) -> Session: ...
+
+    async def list_sessions(
+        self, service_sid: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Session]: ...
+
+    async def update_session(
+        self, service_sid: str, sid: str, *, status: str | None = None, ttl: int | None = None
+    ) -> Session: ...
+
+    async def delete_session(self, service_sid: str, sid: str) -> None: ...
+
+    async def add_participant(
+        self,
+        service_sid: str,
+        session_sid: str,
+        *,
+        identifier: str,
+        friendly_name: str | None = None,
+        proxy_identifier: str | None = None,
+        proxy_identifier_sid: str | None = None,
+    ) -> Participant: ...
+
+    async def list_participants(
+        self, service_sid: str, session_sid: str, page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None
+    ) -> Page[Participant]: ...
+
+    async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant: ...
+
+    async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None: ...
