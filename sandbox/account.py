@@ -269,6 +269,21 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
     def get_service(self, sid: str) -> Service:
         return self._service(self._service_doc(sid))
 
+    def service_named(self, unique_name: str) -> Service:
+        """The Service with this UniqueName (20404 when none has it)."""
+        sid = self.service_by_name.get(unique_name)
+        if sid is None:
+            raise rules.not_found(f"/Services?UniqueName={unique_name}")
+        return self.get_service(sid)
+
+    def in_use_of(self, number_sid: str) -> int:
+        """How many active sessions hold this pool number (its in_use), as of the last operation."""
+        return self.in_use.get(number_sid, 0)
+
+    def service_holding(self, number_sid: str) -> str | None:
+        """The SID of the Service whose pool holds this number, or None."""
+        return self.pool_of.get(number_sid)
+
     def create_service(self, unique_name: str, **fields: Any) -> Service:
         rules.check_unique_name(unique_name, self.service_by_name.get(unique_name))
         fields = {k: v for k, v in fields.items() if v is not None}

@@ -44,7 +44,7 @@ async def sandbox_world(tmp_path: Path) -> AsyncIterator[World]:
 
 class SpecCheckedTransport:
     """An httpx transport that checks each Sessions/Participants response against Twilio's
-    descriptions on arrival (tests/test_server_spec.py's checker), so each session conformance
+    descriptions on arrival (tests/spec_check.py's checker), so each session conformance
     row over HTTP is also a spec check. Services and numbers responses are checked in
     tests/test_server_spec.py already; checking the full-pool pages here would only slow the suite."""
 
@@ -52,7 +52,7 @@ class SpecCheckedTransport:
         self.inner = inner
 
     async def handle_async_request(self, request: Any) -> Any:
-        from tests.test_server_spec import check_response
+        from tests.spec_check import check_response
 
         response = await self.inner.handle_async_request(request)
         if "/Sessions" in request.url.path:

@@ -26,7 +26,7 @@ from sandbox.scale import scale_numbers
 from sandbox.server import create_app, serve_command
 from sandbox.store import SandboxInUse, StoreError
 from tests import server_process
-from tests import test_server_spec as spec
+from tests import spec_check as spec
 
 OTHER_ACCOUNT = "AC" + "0" * 32
 

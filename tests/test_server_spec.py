@@ -8,94 +8,21 @@ with a code from Twilio's catalogue. The other server test modules use the same 
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 import jsonschema
 import pytest
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
 
 from sandbox.backend import SandboxBackend
 from sandbox.commands import build_sandbox
 from sandbox.server import create_app
-from tests.reference_files import ERROR_CODES, NUMBERS_SPEC, PROXY_SPEC, reference
+from tests.spec_check import check_response, validate_hook
 from tui.core import wire
-
-# Twilio's real code for a wrong HTTP method; the trimmed catalogue leaves it out.
-EXTRA_CODES = {20004}
-
-ERROR_BODY = {
-    "type": "object",
-    "required": ["code", "message", "more_info", "status"],
-    "additionalProperties": False,
-    "properties": {
-        "code": {"type": "integer"},
-        "message": {"type": "string", "minLength": 1},
-        "more_info": {"type": "string", "pattern": r"^https://www\.twilio\.com/docs/errors/\d+$"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-    },
-}
-
-
-def reference_file(name: str) -> dict[str, Any]:
-    return reference(name)
-
-
-@functools.cache
-def specs() -> dict[str, OpenAPI]:
-    proxy = copy.deepcopy(reference_file(PROXY_SPEC))
-    # One documented deviation: Twilio's Proxy docs (and the rules README) list geo_match_level
-    # "extended-area-code", which the spec's enum omits; the sandbox accepts and returns it.
-    proxy["components"]["schemas"]["service_enum_geo_match_level"]["enum"].append("extended-area-code")
-    return {
-        "/v1/": OpenAPI.from_dict(proxy),
-        "/2010-04-01/": OpenAPI.from_dict(reference_file(NUMBERS_SPEC)),
-    }
-
-
-@functools.cache
-def known_codes() -> frozenset[int]:
-    catalogue = reference_file(ERROR_CODES)
-    codes = {entry["code"] for part in catalogue.values() if isinstance(part, list) for entry in part}
-    return frozenset(codes | EXTRA_CODES)
-
-
-def check_response(response: httpx.Response) -> None:
-    """Fail unless `response` is what Twilio's description says (or Twilio's error body)."""
-    request = response.request
-    path = request.url.path
-    ctype = response.headers.get("content-type", "")
-    if response.status_code >= 400:
-        assert ctype.startswith("application/json"), f"{path}: error is {ctype}: {response.text[:200]}"
-        body = response.json()
-        jsonschema.validate(body, ERROR_BODY)
-        assert body["status"] == response.status_code, body
-        assert body["code"] in known_codes(), f"code {body['code']} is not one of Twilio's"
-        assert body["more_info"].endswith(f"/{body['code']}"), body
-        return
-    if path.startswith("/sandbox/"):  # the sandbox's own control, not part of Twilio's API
-        return
-    prefix = next((p for p in specs() if path.startswith(p)), None)
-    assert prefix, f"{request.method} {path} answered {response.status_code} outside Twilio's API"
-    host = "https://proxy.twilio.com" if prefix == "/v1/" else "https://api.twilio.com"
-    raw_path = request.url.raw_path.decode("ascii").partition("?")[0]  # still %-encoded: "/" in a name stays one segment
-    openapi_request = MockRequest(host, request.method, raw_path, args=dict(request.url.params))
-    openapi_response = MockResponse(response.content, status_code=response.status_code,
-                                    headers=dict(response.headers), content_type=ctype or None)
-    specs()[prefix].validate_response(openapi_request, openapi_response)
-
-
-async def validate_hook(response: httpx.Response) -> None:
-    await response.aread()
-    check_response(response)
 
 
 @pytest.fixture(scope="module")

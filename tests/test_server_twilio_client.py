@@ -18,7 +18,7 @@ from twilio.rest import Client
 
 from sandbox.commands import build_sandbox
 from tests import server_process
-from tests import test_server_spec as spec
+from tests import spec_check as spec
 from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
 
 
