@@ -6,7 +6,7 @@ import pytest
 
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from sandbox.store import SandboxInUse
+from sandbox.files import HEADER, SandboxInUse, quick_check
 from tests.app_fixtures import build_app_sandbox, settle
 from tui import launch
 from tui.app import ProxyPoolApp, create_app
@@ -26,7 +26,7 @@ def test_a_sandbox_the_store_wrote_passes_the_quick_check(sandbox_path):
     account = SandboxAccount.open(sandbox_path)
     sid = account.account_sid
     account.close()
-    assert launch.quick_check(sandbox_path) == sid  # the header names the account, for the badge
+    assert quick_check(sandbox_path) == sid  # the header names the account, for the badge
     deferred = launch.sandbox_backend(sandbox_path)
     assert isinstance(deferred, launch.DeferredSandbox) and deferred.account_sid == sid
 
@@ -46,7 +46,7 @@ def test_the_quick_check_sends_every_doubtful_file_to_the_full_open(sandbox_path
     else:
         holder = SandboxBackend(path)
     try:
-        assert not launch.quick_check(path)
+        assert not quick_check(path)
     finally:
         if holder:
             holder.close()
@@ -80,7 +80,7 @@ async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_pai
 def test_a_file_that_fails_only_in_the_full_open_is_one_line_and_exit_1(sandbox_path, monkeypatch, capsys):
     # the header is right, so the app starts; the body is cut short, so the open fails in the app
     sandbox_path.write_bytes(sandbox_path.read_bytes()[:-200])
-    assert launch.quick_check(sandbox_path)
+    assert quick_check(sandbox_path)
     real_run = ProxyPoolApp.run
     monkeypatch.setattr(ProxyPoolApp, "run", lambda self, **kw: real_run(self, headless=True, size=(100, 30)))
     code = launch.run_app(build_parser().parse_args(["--sandbox", str(sandbox_path)]))
@@ -88,4 +88,4 @@ def test_a_file_that_fails_only_in_the_full_open_is_one_line_and_exit_1(sandbox_
     lines = err.splitlines()
     assert code == 1 and len(lines) == 1 and "Traceback" not in err
     assert lines[0].startswith("proxy-pool: error: ") and "corrupt" in lines[0] and str(sandbox_path) in lines[0]
-    assert sandbox_path.read_bytes().startswith(launch.SANDBOX_HEADER)  # left as it was
+    assert sandbox_path.read_bytes().startswith(HEADER)  # left as it was

@@ -13,8 +13,9 @@ from tinydb.storages import MemoryStorage as StockMemoryStorage
 
 from sandbox import store
 from sandbox.account import SandboxAccount
+from sandbox.files import SandboxInUse, StoreError
 from sandbox.scale import scale_numbers
-from sandbox.store import SandboxDB, SandboxInUse, StoreError
+from sandbox.store import SandboxDB
 from tests.paging import every_item as every
 
 NUMBERS = scale_numbers(400, seed=11)

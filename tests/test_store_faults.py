@@ -23,8 +23,9 @@ import pytest
 
 from sandbox import store
 from sandbox.account import SandboxAccount
+from sandbox.files import SandboxInUse, StoreError
 from sandbox.scale import scale_numbers
-from sandbox.store import SandboxFiles, SandboxInUse, StoreError
+from sandbox.store import SandboxFiles
 from tests.paging import every_item as every
 from tui.core.errors import ProxyError
 from tui.core.sids import new_sid

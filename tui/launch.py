@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
-import gc
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,37 +47,6 @@ def open_sandbox(path: str | Path) -> Any:
         raise LaunchError(f"cannot open sandbox {path}: {type(exc).__name__}: {exc}") from None
 
 
-# How the store starts every sandbox file it writes (orjson, _meta first): see quick_check.
-SANDBOX_HEADER = b'{"_meta":{"1":{"format":"proxy-pool-sandbox","version":1,'
-
-
-ACCOUNT_SID = re.compile(rb'"account_sid":"(AC[0-9a-fA-F]{32})"')
-
-
-def quick_check(path: Path) -> str | None:
-    """The account SID when the sandbox at path will very likely open: a file that starts as the
-    store writes one, whose lock no other process holds. A short read and a flock, so the app can
-    paint before the full open (0.4 s for 10 full pools). None: open it now, for the exact error."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(len(SANDBOX_HEADER) + 64)
-        found = ACCOUNT_SID.search(head)
-        if not head.startswith(SANDBOX_HEADER) or not found:
-            return None
-        fd = os.open(f"{path}.lock", os.O_RDWR)
-    except FileNotFoundError:
-        return found.group(1).decode() if path.is_file() else None  # no lock file yet: nobody holds it
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a probe: closing the fd drops it
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return found.group(1).decode()
-
-
 class DeferredSandbox:
     """A sandbox handed to the app unopened: the app calls open_deferred() in a thread once
     its first screen has painted (ProxyPoolApp.ensure_backend), then uses what it returns."""
@@ -96,17 +62,9 @@ class DeferredSandbox:
         return f"DeferredSandbox(path={str(self.path)!r})"
 
     def open_deferred(self) -> Any:
-        """The open SandboxBackend, or LaunchError (its text is the one line to print)."""
-        # No cyclic GC while ~1.5 million objects are made (50 ms of a 10-full-pool open); then
-        # freeze them, so no later collection walks them while the user presses keys.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self.backend = open_sandbox(self.path)
-        finally:
-            if enabled:
-                gc.enable()
-        gc.freeze()
+        """The open SandboxBackend, or LaunchError (its text is the one line to print). A big
+        sandbox opens under the store's GC policy (sandbox.store.big_load)."""
+        self.backend = open_sandbox(self.path)
         return self.backend
 
     def close(self) -> None:
@@ -117,6 +75,8 @@ class DeferredSandbox:
 def sandbox_backend(path: str | Path) -> Any:
     """An existing sandbox: opened after the first paint when the cheap checks pass, else now
     (so a missing, foreign, corrupt or locked file is one line on stderr before any UI)."""
+    from sandbox.files import quick_check
+
     path = Path(path).expanduser()
     account_sid = quick_check(path)
     return DeferredSandbox(path, account_sid) if account_sid else open_sandbox(path)
@@ -139,7 +99,7 @@ def open_live(args: argparse.Namespace) -> Any:
 def create_default_sandbox(path: Path) -> Any:
     """Make the demo sandbox at `path`; returns its open SandboxBackend."""
     try:
-        from sandbox.commands import build_sandbox
+        from sandbox.build import build_sandbox
     except ImportError:
         raise LaunchError("no sandbox yet and this build cannot make the demo one; "
                           "create one with: proxy-pool sandbox init PATH") from None
