@@ -1,7 +1,2 @@
-"""The offline Twilio Proxy: TinyDB state and Twilio's pool rules."""
-
-from sandbox.account import SandboxAccount
-from sandbox.backend import SandboxBackend
-from sandbox.store import SandboxInUse, StoreError
-
-__all__ = ["SandboxAccount", "SandboxBackend", "SandboxInUse", "StoreError"]
+"""The offline Twilio Proxy: Twilio's rules over durable TinyDB files, served over HTTP too.
+Import from the modules themselves (sandbox.account, sandbox.backend, ...)."""

@@ -1,88 +1,89 @@
-"""The sandbox account: in-memory indexes over the store, with every change checked
-by sandbox/rules.py and made durable before it is acknowledged.
+"""The sandbox account: every operation is the rule checks (sandbox/rules.py), then one
+transaction over the ledgers, made durable before it returns.
 
-Synchronous and single-threaded by design; SandboxBackend wraps it for the async seam.
+State is three composed ledgers over one store (sandbox/store.py): the catalog (Services and
+owned numbers, sandbox/catalog.py), the pools (sandbox/pools.py) and the sessions with
+`in_use` (sandbox/sessions.py). Records become resources in sandbox/records.py; number
+selection is sandbox/selection.py. Synchronous and single-threaded by design; SandboxBackend
+wraps it for the async seam.
 """
 
 from __future__ import annotations
 
+import hmac
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from tinydb import TinyDB
-from tinydb.table import Document
-
-from sandbox import paging, rules
-from sandbox.sessions import SessionOps
-from sandbox.store import META, SandboxFiles, StoreError, raw_table
-from tui.core.errors import ProxyError
-from tui.core.phone import iso_country
-from tui.core.resources import SERVICE_FIELDS, AccountNumber, Capabilities, PhoneNumber, PoolStats, Service
+from sandbox import paging, records, rules
+from sandbox.catalog import Catalog
+from sandbox.pools import PoolLedger
+from sandbox.records import Record
+from sandbox.selection import Candidate, explicit_number, select_number
+from sandbox.sessions import SessionBook, SessionLedger
+from sandbox.store import SandboxFiles, StoreError, big_load, sandbox_files
+from tui.core.resources import (
+    DEFAULT_SESSION_MODE,
+    DEFAULT_SESSION_STATUS,
+    SERVICE_FIELDS,
+    AccountNumber,
+    Participant,
+    PhoneNumber,
+    PoolStats,
+    Service,
+    Session,
+)
 from tui.core.seam import Page
 from tui.core.sids import is_sid, new_sid
-from tui.core.wire import iso8601, parse_date, utcnow
+from tui.core.wire import iso8601, parse_date, parse_participant_item, utcnow
 
-SERVICES = "services"
-ACCOUNT_NUMBERS = "account_numbers"
-NUMBERS = "numbers"
+R = TypeVar("R")
 
-
-@dataclass
-class PoolIndex:
-    """One Service's pool: document ids in insertion order and the reservation counts."""
-
-    doc_of: dict[str, int] = field(default_factory=dict)
-    order: list[int] = field(default_factory=list)
-    reserved: int = 0
-    unreserved: int = 0
-
-    def counts(self) -> rules.PoolCounts:
-        return rules.PoolCounts(reserved=self.reserved, unreserved=self.unreserved)
-
-    def count(self, is_reserved: bool, delta: int) -> None:
-        if is_reserved:
-            self.reserved += delta
-        else:
-            self.unreserved += delta
+# Area codes a bought number comes from when no AreaCode is asked for.
+DEFAULT_AREA_CODES = ("415", "212", "312", "206", "512", "617", "303", "404")
 
 
-def _real_now() -> datetime:
-    return utcnow()  # looked up on each call: tests/app_fixtures.py patches sandbox.account.utcnow
-
-
-def _caps(data: dict[str, Any] | None) -> Capabilities:
-    data = data or {}
-    return Capabilities(
-        voice=bool(data.get("voice")), sms=bool(data.get("sms")),
-        mms=bool(data.get("mms")), fax=bool(data.get("fax")),
-    )
-
-
-class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions.py
+class SandboxAccount:
     def __init__(self, files: SandboxFiles, rng: random.Random | None = None,
                  clock: Callable[[], datetime] | None = None):
         self.files = files
         # the time every stamp and every session expiry is read from (UTC, whole seconds);
         # tests pass a fake clock they advance
-        self.clock: Callable[[], datetime] = clock or _real_now
-        # new SIDs come from here: a seeded rng makes demo data repeatable
+        self.clock: Callable[[], datetime] = clock or utcnow
+        # new SIDs (and generated numbers) come from here: a seeded rng makes built sandboxes repeatable
         self._rng = rng or random.Random()
         try:
-            self._index()
+            self._load()
         except BaseException:
             files.close()  # refused: let the next open take the lock
             raise
         files.repair()  # only once every file has been read and checked
 
+    def _load(self) -> None:
+        """The ledgers, from what the store holds (at open, and after a failed write)."""
+        self.catalog = Catalog(self.files)
+        services = self.catalog.service_sids()
+        self.pools = PoolLedger(self.files, services, self.catalog.owned_sids())
+        self.sessions = SessionLedger(self.files, self.pools, services)
+
+    def _write(self, fn: Callable[..., R], *args: Any) -> R:
+        """One logical change as one store transaction. On a failed write the store has reloaded
+        what is on disk and the ledgers are rebuilt from it, so nothing unacknowledged stays."""
+        try:
+            with self.files.transaction():
+                return fn(*args)
+        except StoreError:
+            self._load()
+            raise
+
     # -- opening and closing --------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> SandboxAccount:
-        return cls(SandboxFiles.open(path), clock=clock)
+        with big_load(sandbox_files(Path(path))):
+            return cls(SandboxFiles.open(path), clock=clock)
 
     @classmethod
     def create(cls, path: str | Path, *, origin: dict[str, Any] | None = None, overwrite: bool = False,
@@ -114,8 +115,6 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
         return self.meta["account_sid"]
 
     def check_credentials(self, username: str, password: str) -> bool:
-        import hmac
-
         meta = self.meta
         return hmac.compare_digest(username, meta["account_sid"]) and hmac.compare_digest(
             password, meta["auth_token"]
@@ -124,440 +123,436 @@ class SandboxAccount(SessionOps):  # sessions and participants: sandbox/sessions
     def __repr__(self) -> str:  # never the token
         return f"SandboxAccount(path={str(self.path)!r})"
 
-    # -- indexes ----------------------------------------------------------------------
+    # -- looking things up (and bringing a pool up to now) ----------------------------------
 
-    def _index(self) -> None:
-        """Build every index from the store's data; refuse a state that breaks an invariant."""
-        acct = self.files.account
-        self.service_doc: dict[str, int] = {}
-        self.service_by_name: dict[str, str] = {}
-        # raw_table: the stored documents without TinyDB's per-document copy (opening 55,000 numbers)
-        for doc_id, doc in raw_table(acct, SERVICES).items():
-            self.service_doc[doc["sid"]] = int(doc_id)
-            self.service_by_name[doc["unique_name"]] = doc["sid"]
-        numbers = raw_table(acct, ACCOUNT_NUMBERS)  # comprehensions: 55,000 numbers open faster
-        self.number_doc: dict[str, int] = {doc["sid"]: int(doc_id) for doc_id, doc in numbers.items()}
-        self.number_by_phone: dict[str, str] = {doc["phone_number"]: doc["sid"] for doc in numbers.values()}
-        self.pool_of: dict[str, str] = {}
-        self.pools: dict[str, PoolIndex] = {}
-        self.in_use: dict[str, int] = {}
-        for service_sid in self.service_doc:
-            pool = PoolIndex()
-            db = self.files.pools.get(service_sid)
-            rows = raw_table(db, NUMBERS) if db is not None else {}
-            doc_of = {doc["sid"]: int(doc_id) for doc_id, doc in rows.items()}
-            if len(doc_of) == len(rows) and doc_of.keys().isdisjoint(self.pool_of) and doc_of.keys() <= self.number_doc.keys():
-                # the usual case, checked in bulk: each number once, in no other pool, owned
-                self.pool_of.update(dict.fromkeys(doc_of, service_sid))
-                pool.doc_of = doc_of
-                pool.order = sorted(doc_of.values())
-                pool.reserved = sum(1 for doc in rows.values() if doc["is_reserved"])
-                pool.unreserved = len(rows) - pool.reserved
-                rows = {}  # nothing left to check one by one
-            if rows:
-                for doc_id, doc in rows.items():
-                    sid = doc["sid"]
-                    if sid in self.pool_of:
-                        raise StoreError(
-                            f"sandbox {self.path} is inconsistent: number {doc['phone_number']} is in two "
-                            f"Services ({self.pool_of[sid]} and {service_sid}); it was left as it is"
-                        )
-                    if sid not in self.number_doc:
-                        raise StoreError(
-                            f"sandbox {self.path} is inconsistent: pool number {sid} of {service_sid} "
-                            "is not one of the account's numbers; it was left as it is"
-                        )
-                    self.pool_of[sid] = service_sid
-                    pool.doc_of[sid] = int(doc_id)
-                    pool.order.append(int(doc_id))
-                    pool.count(doc["is_reserved"], +1)
-                pool.order.sort()
-            self.pools[service_sid] = pool
-        self._index_sessions()  # sessions live in the pool files; they fill in_use
-
-    def _write(self, fn, *args, **kwargs):
-        """Run one logical change in a store transaction; on a failed write, memory is
-        reloaded from disk (the store) and the indexes rebuilt, so nothing unacknowledged stays."""
-        try:
-            with self.files.transaction():
-                return fn(*args, **kwargs)
-        except StoreError:
-            self._index()
-            raise
-
-    # -- records to models --------------------------------------------------------------
-
-    def _service(self, doc: dict[str, Any]) -> Service:
-        return Service(
-            sid=doc["sid"],
-            unique_name=doc["unique_name"],
-            account_sid=self.account_sid,
-            date_created=parse_date(doc["date_created"]),
-            date_updated=parse_date(doc["date_updated"]),
-            default_ttl=doc.get("default_ttl", 0),
-            number_selection_behavior=doc.get("number_selection_behavior", "prefer-sticky"),
-            geo_match_level=doc.get("geo_match_level", "country"),
-            callback_url=doc.get("callback_url"),
-            intercept_callback_url=doc.get("intercept_callback_url"),
-            out_of_session_callback_url=doc.get("out_of_session_callback_url"),
-            chat_instance_sid=doc.get("chat_instance_sid"),
-        )
-
-    def _number(self, service_sid: str, doc: dict[str, Any]) -> PhoneNumber:
-        return PhoneNumber(
-            sid=doc["sid"],
-            account_sid=self.account_sid,
-            service_sid=service_sid,
-            phone_number=doc["phone_number"],
-            date_created=parse_date(doc["date_created"]),
-            date_updated=parse_date(doc["date_updated"]),
-            friendly_name=doc.get("friendly_name"),
-            iso_country=doc.get("iso_country"),
-            capabilities=_caps(doc.get("capabilities")),
-            is_reserved=doc["is_reserved"],
-            in_use=self.in_use.get(doc["sid"], 0),
-        )
-
-    def _account_number(self, doc: dict[str, Any]) -> AccountNumber:
-        return AccountNumber(
-            sid=doc["sid"],
-            account_sid=self.account_sid,
-            phone_number=doc["phone_number"],
-            date_created=parse_date(doc["date_created"]),
-            date_updated=parse_date(doc["date_updated"]),
-            friendly_name=doc.get("friendly_name"),
-            capabilities=_caps(doc.get("capabilities")),
-            messaging_service_sid=doc.get("messaging_service_sid"),
-            service_sid=self.pool_of.get(doc["sid"]),
-        )
-
-    # -- lookups -------------------------------------------------------------------------
-
-    def _service_doc(self, sid: str) -> Document:
-        doc_id = self.service_doc.get(sid)
-        if doc_id is None:
+    def _service(self, sid: str) -> Record:
+        doc = self.catalog.service(sid)
+        if doc is None:
             raise rules.not_found(f"/Services/{sid}")
-        return self.files.account.table(SERVICES).get(doc_id=doc_id)  # type: ignore[return-value]
+        return doc
 
-    def _pool_db(self, service_sid: str) -> TinyDB:
-        """The pool file, for a change to its numbers (every such change comes through here)."""
-        self._candidate_cache.pop(service_sid, None)  # number selection's view of the pool is stale
-        return self.files.pool(service_sid)
+    def _current(self, service_sid: str) -> Record:
+        """The Service's record, after closing its sessions whose TTL has run out (one write when
+        any is due): every read of a pool's numbers, in_use or sessions sees it as it is now."""
+        doc = self._service(service_sid)
+        now = self.clock()
+        if self.sessions.due(service_sid, now):
+            self._write(self.sessions.expire_due, service_sid, now)
+        return doc
 
-    def _pool_number_doc(self, service_sid: str, sid: str) -> Document:
-        self._service_doc(service_sid)
-        self._expire_due(service_sid)  # in_use as it is now
-        doc_id = self.pools[service_sid].doc_of.get(sid)
-        if doc_id is None:
+    def _pool_number(self, service_sid: str, sid: str) -> Record:
+        self._current(service_sid)
+        doc = self.pools.record(service_sid, sid)
+        if doc is None:
             raise rules.not_found(f"/Services/{service_sid}/PhoneNumbers/{sid}")
-        return self.files.pool(service_sid).table(NUMBERS).get(doc_id=doc_id)  # type: ignore[return-value]
+        return doc
 
-    def _account_number_doc(self, sid: str) -> Document:
-        doc_id = self.number_doc.get(sid)
-        if doc_id is None:
+    def _owned(self, sid: str) -> Record:
+        doc = self.catalog.owned(sid)
+        if doc is None:
             raise rules.not_found(f"/IncomingPhoneNumbers/{sid}")
-        return self.files.account.table(ACCOUNT_NUMBERS).get(doc_id=doc_id)  # type: ignore[return-value]
+        return doc
+
+    def _number(self, service_sid: str, doc: Record) -> PhoneNumber:
+        return records.number(doc, self.account_sid, service_sid, self.sessions.in_use_of(doc["sid"]))
+
+    def _account_number(self, doc: Record) -> AccountNumber:
+        return records.account_number(doc, self.account_sid, self.pools.service_holding(doc["sid"]))
+
+    def _session_record(self, service_sid: str, sid: str) -> tuple[SessionBook, Record]:
+        self._current(service_sid)
+        rules.check_session_sid(sid, service_sid)
+        doc = self.sessions.session(service_sid, sid)
+        if doc is None:
+            raise rules.not_found(f"/Services/{service_sid}/Sessions/{sid}")
+        return self.sessions.book(service_sid), doc
+
+    # -- public queries (commands, the server and the tests read these, never the ledgers' indexes) --
+
+    def service_sids(self) -> list[str]:
+        """Every Service's SID, in the order they were created."""
+        return self.catalog.service_sids()
+
+    def service_named(self, unique_name: str) -> Service:
+        """The Service with this UniqueName (20404 when none has it)."""
+        sid = self.catalog.service_named(unique_name)
+        if sid is None:
+            raise rules.not_found(f"/Services?UniqueName={unique_name}")
+        return self.get_service(sid)
+
+    def services(self) -> list[Service]:
+        return [self.get_service(sid) for sid in self.service_sids()]
+
+    def in_use_of(self, number_sid: str) -> int:
+        """How many active sessions hold this pool number (its in_use), as of the last operation."""
+        return self.sessions.in_use_of(number_sid)
+
+    def service_holding(self, number_sid: str) -> str | None:
+        """The SID of the Service whose pool holds this number, or None."""
+        return self.pools.service_holding(number_sid)
+
+    def owned_number_for(self, e164: str) -> AccountNumber | None:
+        """The account's own number with this E.164 form, if it owns it."""
+        sid = self.catalog.owned_sid_for(e164)
+        return None if sid is None else self.get_account_number(sid)
+
+    def owned_phone_numbers(self) -> set[str]:
+        return {self._owned(sid)["phone_number"] for sid in self.catalog.owned_sids()}
+
+    def spare_numbers(self) -> list[AccountNumber]:
+        """The account's numbers in no pool."""
+        return [self.get_account_number(sid) for sid in self.catalog.owned_sids()
+                if self.pools.service_holding(sid) is None]
+
+    def counts(self) -> tuple[int, int, int]:
+        """(Services, pool numbers, owned numbers)."""
+        return len(self.catalog.service_sids()), self.pools.pooled_count(), len(self.catalog.owned_sids())
 
     # -- Services ---------------------------------------------------------------------------
 
     def list_services(self, page_size: int | None = None, page_token: str | None = None) -> Page[Service]:
         size = rules.page_size(page_size)
-        table = self.files.account.table(SERVICES)
-        return paging.page_of(sorted(self.service_doc.values()), size, page_token,
-                              lambda i: self._service(table.get(doc_id=i)))
+        order, fetch = self.catalog.service_order()
+        return paging.page_of(order, size, page_token, lambda i: records.service(fetch(i), self.account_sid))
 
     def get_service(self, sid: str) -> Service:
-        return self._service(self._service_doc(sid))
-
-    def service_named(self, unique_name: str) -> Service:
-        """The Service with this UniqueName (20404 when none has it)."""
-        sid = self.service_by_name.get(unique_name)
-        if sid is None:
-            raise rules.not_found(f"/Services?UniqueName={unique_name}")
-        return self.get_service(sid)
-
-    def in_use_of(self, number_sid: str) -> int:
-        """How many active sessions hold this pool number (its in_use), as of the last operation."""
-        return self.in_use.get(number_sid, 0)
-
-    def service_holding(self, number_sid: str) -> str | None:
-        """The SID of the Service whose pool holds this number, or None."""
-        return self.pool_of.get(number_sid)
+        return records.service(self._service(sid), self.account_sid)
 
     def create_service(self, unique_name: str, **fields: Any) -> Service:
-        rules.check_unique_name(unique_name, self.service_by_name.get(unique_name))
+        rules.check_unique_name(unique_name, self.catalog.service_named(unique_name))
         fields = {k: v for k, v in fields.items() if v is not None}
-        self._check_field_names(fields)
+        rules.check_known_fields(fields, SERVICE_FIELDS)
         rules.check_service_fields(fields)
-        now = iso8601(self.clock())
-        doc = {
-            "sid": new_sid("KS", self._rng),
-            "unique_name": unique_name,
-            "default_ttl": int(fields.get("default_ttl", 0)),
-            "number_selection_behavior": fields.get("number_selection_behavior", "prefer-sticky"),
-            "geo_match_level": fields.get("geo_match_level", "country"),
-            "callback_url": fields.get("callback_url"),
-            "intercept_callback_url": fields.get("intercept_callback_url"),
-            "out_of_session_callback_url": fields.get("out_of_session_callback_url"),
-            "chat_instance_sid": fields.get("chat_instance_sid"),
-            "date_created": now,
-            "date_updated": now,
-        }
+        doc = records.service_record(new_sid("KS", self._rng), unique_name, fields, self.clock())
 
-        def apply() -> int:
-            return self.files.account.table(SERVICES).insert(doc)
+        def apply() -> None:
+            self.catalog.add_service(doc)
+            self.pools.open_pool(doc["sid"])
+            self.sessions.open_book(doc["sid"])
 
-        doc_id = self._write(apply)
-        self.service_doc[doc["sid"]] = doc_id
-        self.service_by_name[unique_name] = doc["sid"]
-        self.pools[doc["sid"]] = PoolIndex()
-        return self._service(doc)
+        self._write(apply)
+        return records.service(doc, self.account_sid)
 
     def update_service(self, sid: str, **fields: Any) -> Service:
-        doc = self._service_doc(sid)
+        self._service(sid)
         fields = {k: v for k, v in fields.items() if v is not None}
-        self._check_field_names(fields)
+        rules.check_known_fields(fields, SERVICE_FIELDS)
         if "unique_name" in fields:
-            rules.check_unique_name(fields["unique_name"], self.service_by_name.get(fields["unique_name"]), sid)
+            rules.check_unique_name(fields["unique_name"], self.catalog.service_named(fields["unique_name"]), sid)
         rules.check_service_fields(fields)
         if "default_ttl" in fields:
             fields["default_ttl"] = int(fields["default_ttl"])
-        if not fields:
-            return self._service(doc)
-        fields["date_updated"] = iso8601(self.clock())
-
-        def apply() -> None:
-            self.files.account.table(SERVICES).update(fields, doc_ids=[doc.doc_id])
-
-        self._write(apply)
-        if "unique_name" in fields:
-            del self.service_by_name[doc["unique_name"]]
-            self.service_by_name[fields["unique_name"]] = sid
+        if fields:
+            fields["date_updated"] = iso8601(self.clock())
+            self._write(self.catalog.update_service, sid, fields)
         return self.get_service(sid)
 
     def delete_service(self, sid: str) -> None:
         """Deletes the Service and releases its pool's numbers (as Twilio does)."""
-        doc = self._service_doc(sid)
-
-        def apply() -> None:
-            self.files.account.table(SERVICES).remove(doc_ids=[doc.doc_id])
-
+        self._service(sid)
         # the account file is written first; an orphan pool file is removed on the next open
-        self._write(apply)
-        self.files.drop_pool(sid)
-        del self.service_doc[sid]
-        del self.service_by_name[doc["unique_name"]]
-        pool = self.pools.pop(sid)
-        self.session_books.pop(sid, None)  # its sessions went with its pool file
-        for number_sid in pool.doc_of:
-            self.pool_of.pop(number_sid, None)
-            self.in_use.pop(number_sid, None)
-
-    @staticmethod
-    def _check_field_names(fields: dict[str, Any]) -> None:
-        unknown = sorted(set(fields) - set(SERVICE_FIELDS))
-        if unknown:
-            raise ProxyError(20001, 400, f"Unknown parameters: {', '.join(unknown)}")
+        self._write(self.catalog.remove_service, sid)
+        self.sessions.drop_book(sid, self.pools.drop_pool(sid))
 
     # -- pool numbers ---------------------------------------------------------------------------
 
     def list_numbers(self, service_sid: str, page_size: int | None = None,
                      page_token: str | None = None) -> Page[PhoneNumber]:
         size = rules.page_size(page_size)
-        self._service_doc(service_sid)
-        self._expire_due(service_sid)  # in_use as it is now
-        # a pool with ids has its file; fetch is called only for those ids
-        return paging.page_of(self.pools[service_sid].order, size, page_token,
-                              lambda i: self._number(service_sid, self.files.pools[service_sid].table(NUMBERS)
-                                                     .get(doc_id=i)))
+        self._current(service_sid)
+        fetch = self.pools.fetcher(service_sid)
+        return paging.page_of(self.pools.pool(service_sid).order, size, page_token,
+                              lambda i: self._number(service_sid, fetch(i)))
 
     def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
-        return self._number(service_sid, self._pool_number_doc(service_sid, sid))
+        return self._number(service_sid, self._pool_number(service_sid, sid))
 
     def add_number(self, service_sid: str, *, sid: str | None = None, phone_number: str | None = None,
                    is_reserved: bool = False) -> PhoneNumber:
         e164 = rules.check_add_arguments(sid, phone_number)
-        self._service_doc(service_sid)
-        number_sid = sid if sid else self.number_by_phone.get(e164 or "")
-        rules.check_owned(number_sid in self.number_doc, sid, phone_number)
-        owned = self._account_number_doc(number_sid)
-        rules.check_not_pooled(self.pool_of.get(number_sid), service_sid, owned["phone_number"])
-        rules.check_not_in_messaging_service(owned.get("messaging_service_sid"), owned["phone_number"])
-        pool = self.pools[service_sid]
-        rules.check_room(pool.counts(), is_reserved)
-        now = iso8601(self.clock())
-        doc = {
-            "sid": number_sid,
-            "phone_number": owned["phone_number"],
-            "friendly_name": owned.get("friendly_name"),
-            "iso_country": iso_country(owned["phone_number"]),
-            "capabilities": dict(owned.get("capabilities") or {}),
-            "is_reserved": bool(is_reserved),
-            "date_created": now,
-            "date_updated": now,
-        }
+        self._service(service_sid)
+        number_sid = sid if sid else self.catalog.owned_sid_for(e164 or "")
+        rules.check_owned(number_sid is not None and self.catalog.owned(number_sid) is not None, sid, phone_number)
+        assert number_sid is not None
+        return self.add_numbers(service_sid, [(number_sid, is_reserved)])[0]
 
-        def apply() -> int:
-            return self._pool_db(service_sid).table(NUMBERS).insert(doc)
+    def add_numbers(self, service_sid: str, entries: list[tuple[str, bool]]) -> list[PhoneNumber]:
+        """Owned numbers (SID, reserved?) join a pool in one durable write: all or none. Every rule is
+        checked for each number in turn, against the pool as the ones before it leave it."""
+        self._current(service_sid)
+        counts = self.pools.pool(service_sid).counts()
+        now = self.clock()
+        docs: list[Record] = []
+        taken: set[str] = set()
+        for number_sid, is_reserved in entries:
+            owned = self.catalog.owned(number_sid)
+            rules.check_owned(owned is not None, number_sid, None)
+            assert owned is not None
+            current = self.pools.service_holding(number_sid) or (service_sid if number_sid in taken else None)
+            rules.check_not_pooled(current, service_sid, owned["phone_number"])
+            rules.check_not_in_messaging_service(owned.get("messaging_service_sid"), owned["phone_number"])
+            rules.check_room(counts, is_reserved)
+            counts = rules.PoolCounts(counts.reserved + is_reserved, counts.unreserved + (not is_reserved))
+            taken.add(number_sid)
+            docs.append(records.pool_number_record(owned, is_reserved, now))
+        if docs:
+            self._write(self.pools.add, service_sid, docs)
+        return [self._number(service_sid, doc) for doc in docs]
 
-        doc_id = self._write(apply)
-        pool.doc_of[number_sid] = doc_id
-        pool.order.append(doc_id)  # ids only grow, so the order stays sorted
-        pool.count(doc["is_reserved"], +1)
-        self.pool_of[number_sid] = service_sid
-        return self._number(service_sid, doc)
+    def add_numbers_bulk(self, service_sid: str, entries: list[tuple[str, bool]]) -> None:
+        """add_numbers, answering nothing (demo and scale data)."""
+        self.add_numbers(service_sid, entries)
 
     def set_reserved(self, service_sid: str, sid: str, is_reserved: bool) -> PhoneNumber:
-        doc = self._pool_number_doc(service_sid, sid)
-        pool = self.pools[service_sid]
-        was = bool(doc["is_reserved"])
+        doc = self._pool_number(service_sid, sid)
         is_reserved = bool(is_reserved)
-        rules.check_reservation_change(pool.counts(), was, is_reserved)
-        fields = {"is_reserved": is_reserved, "date_updated": iso8601(self.clock())}
-
-        def apply() -> None:
-            self._pool_db(service_sid).table(NUMBERS).update(fields, doc_ids=[doc.doc_id])
-
-        self._write(apply)
-        if was != is_reserved:
-            pool.count(was, -1)
-            pool.count(is_reserved, +1)
+        rules.check_reservation_change(self.pools.pool(service_sid).counts(), bool(doc["is_reserved"]), is_reserved)
+        self._write(self.pools.set_reserved, service_sid, sid, is_reserved, iso8601(self.clock()))
         return self.get_number(service_sid, sid)
 
     def remove_number(self, service_sid: str, sid: str) -> None:
-        doc = self._pool_number_doc(service_sid, sid)
-        rules.check_removable(self.in_use.get(sid, 0), doc["phone_number"])
-        pool = self.pools[service_sid]
-
-        def apply() -> None:
-            self._pool_db(service_sid).table(NUMBERS).remove(doc_ids=[doc.doc_id])
-
-        self._write(apply)
-        del pool.doc_of[sid]
-        pool.order.remove(doc.doc_id)
-        pool.count(bool(doc["is_reserved"]), -1)
-        del self.pool_of[sid]
+        doc = self._pool_number(service_sid, sid)
+        rules.check_removable(self.sessions.in_use_of(sid), doc["phone_number"])
+        self._write(self.pools.remove, service_sid, sid)
 
     def pool_stats(self, service_sid: str) -> PoolStats:
-        self._service_doc(service_sid)
-        self._expire_due(service_sid)  # in_use as it is now
-        pool = self.pools[service_sid]
-        busy = sum(1 for s in pool.doc_of if self.in_use.get(s, 0) > 0)
-        return PoolStats(service_sid, reserved=pool.reserved, unreserved=pool.unreserved, in_use_numbers=busy)
+        self._current(service_sid)
+        pool = self.pools.pool(service_sid)
+        return PoolStats(service_sid, reserved=pool.reserved, unreserved=pool.unreserved,
+                         in_use_numbers=self.sessions.busy_numbers(service_sid))
 
     # -- the account's own numbers (IncomingPhoneNumbers) ---------------------------------------
 
     def list_account_numbers(self, page_size: int | None = None,
                              page_token: str | None = None) -> Page[AccountNumber]:
         size = rules.page_size(page_size)
-        table = self.files.account.table(ACCOUNT_NUMBERS)
-        return paging.page_of(sorted(self.number_doc.values()), size, page_token,
-                              lambda i: self._account_number(table.get(doc_id=i)))
+        order, fetch = self.catalog.owned_order()
+        return paging.page_of(order, size, page_token, lambda i: self._account_number(fetch(i)))
 
     def get_account_number(self, sid: str) -> AccountNumber:
-        return self._account_number(self._account_number_doc(sid))
+        return self._account_number(self._owned(sid))
 
-    def buy_number(self, phone_number: str, *, friendly_name: str | None = None,
-                   capabilities: dict[str, bool] | None = None,
+    def buy_number(self, phone_number: str | None = None, *, area_code: str | None = None,
+                   friendly_name: str | None = None, capabilities: dict[str, bool] | None = None,
                    messaging_service_sid: str | None = None) -> AccountNumber:
-        """Provision a number for the sandbox account, as buying one on Twilio would."""
-        return self.buy_numbers([{
-            "phone_number": phone_number, "friendly_name": friendly_name,
-            "capabilities": capabilities, "messaging_service_sid": messaging_service_sid,
-        }])[0]
+        """Provision a number for the sandbox account, as buying one on Twilio does: the E.164
+        number given, or a free valid North American one (in `area_code` when given)."""
+        spec = {"friendly_name": friendly_name, "capabilities": capabilities,
+                "messaging_service_sid": messaging_service_sid}
+        if phone_number:
+            rules.check_buy_arguments(area_code)
+            return self.buy_numbers([{"phone_number": phone_number, **spec}])[0]
+        rules.check_area_code(area_code)
+        for candidate in self._numbers_for_sale(area_code):
+            if self.catalog.owned_sid_for(candidate) is None:
+                return self.buy_numbers([{"phone_number": candidate, **spec}])[0]
+        raise rules.no_number_for_sale(area_code)
+
+    def _numbers_for_sale(self, area_code: str | None) -> Iterator[str]:
+        """Valid North American numbers, in the area code asked for or a common one (200 tries)."""
+        import phonenumbers
+
+        for _ in range(200):
+            area = area_code or self._rng.choice(DEFAULT_AREA_CODES)
+            candidate = f"+1{area}{self._rng.randint(200, 999)}{self._rng.randint(0, 9999):04d}"
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate, None)):
+                yield candidate
 
     def buy_numbers(self, specs: list[dict[str, Any]]) -> list[AccountNumber]:
         """Provision several numbers in one durable write (demo data, bulk set-up)."""
         docs = []
-        now = iso8601(self.clock())
+        now = self.clock()
         seen: set[str] = set()
         for spec in specs:
-            raw = spec.get("phone_number") or ""
-            e164 = rules.check_add_arguments(None, raw)
-            if e164 in self.number_by_phone or e164 in seen:
-                raise ProxyError(21422, 400, f"PhoneNumber is not available: {e164} is already owned")
+            e164 = rules.check_add_arguments(None, spec.get("phone_number") or "")
+            assert e164 is not None
+            rules.check_not_owned(e164, self.catalog.owned_sid_for(e164) is not None or e164 in seen)
             seen.add(e164)
-            docs.append({
-                "sid": spec.get("sid") or new_sid("PN", self._rng),
-                "phone_number": e164,
-                "friendly_name": spec.get("friendly_name") or e164,
-                "capabilities": spec.get("capabilities") or {"voice": True, "sms": True, "mms": False, "fax": False},
-                "messaging_service_sid": spec.get("messaging_service_sid"),
-                "date_created": now,
-                "date_updated": now,
-            })
-
-        def apply() -> list[int]:
-            return self.files.account.table(ACCOUNT_NUMBERS).insert_multiple(docs)
-
-        ids = self._write(apply)
-        for doc, doc_id in zip(docs, ids, strict=True):
-            self.number_doc[doc["sid"]] = doc_id
-            self.number_by_phone[doc["phone_number"]] = doc["sid"]
+            docs.append(records.owned_record(spec.get("sid") or new_sid("PN", self._rng), e164, spec, now))
+        self._write(self.catalog.add_owned, docs)
         return [self._account_number(d) for d in docs]
 
     def release_number(self, sid: str) -> None:
         """Release one of the account's numbers; refused while it is in a pool."""
-        doc = self._account_number_doc(sid)
-        rules.check_account_number_deletable(self.pool_of.get(sid), doc["phone_number"])
-
-        def apply() -> None:
-            self.files.account.table(ACCOUNT_NUMBERS).remove(doc_ids=[doc.doc_id])
-
-        self._write(apply)
-        del self.number_doc[sid]
-        del self.number_by_phone[doc["phone_number"]]
+        doc = self._owned(sid)
+        rules.check_account_number_deletable(self.pools.service_holding(sid), doc["phone_number"])
+        self._write(self.catalog.remove_owned, sid)
 
     def set_messaging_service(self, sid: str, messaging_service_sid: str | None) -> AccountNumber:
         """Put an owned number in a Messaging Service (MG…) or take it out (None).
 
         Allowed for a number already in a Proxy pool: 80601 guards only the other order.
         """
-        doc = self._account_number_doc(sid)
-        if messaging_service_sid is not None and not is_sid(messaging_service_sid, "MG"):
-            raise ProxyError(20422, 400, f"Invalid Parameter: {messaging_service_sid!r} is not a Messaging Service SID")
+        self._owned(sid)
+        rules.check_messaging_service_sid(messaging_service_sid)
         fields = {"messaging_service_sid": messaging_service_sid, "date_updated": iso8601(self.clock())}
-
-        def apply() -> None:
-            self.files.account.table(ACCOUNT_NUMBERS).update(fields, doc_ids=[doc.doc_id])
-
-        self._write(apply)
+        self._write(self.catalog.update_owned, sid, fields)
         return self.get_account_number(sid)
 
-    def add_numbers_bulk(self, service_sid: str, entries: list[tuple[str, bool]]) -> None:
-        """Put many owned numbers in a pool in one durable write (demo and scale data).
-        Every rule is checked per number, as add_number does."""
-        self._service_doc(service_sid)
-        pool = self.pools[service_sid]
-        counts = pool.counts()
-        docs = []
-        now = iso8601(self.clock())
-        taken: set[str] = set()
-        for number_sid, is_reserved in entries:
-            rules.check_owned(number_sid in self.number_doc, number_sid, None)
-            owned = self._account_number_doc(number_sid)
-            current = self.pool_of.get(number_sid) or (service_sid if number_sid in taken else None)
-            rules.check_not_pooled(current, service_sid, owned["phone_number"])
-            rules.check_not_in_messaging_service(owned.get("messaging_service_sid"), owned["phone_number"])
-            rules.check_room(counts, is_reserved)
-            counts = rules.PoolCounts(counts.reserved + is_reserved, counts.unreserved + (not is_reserved))
-            taken.add(number_sid)
-            docs.append({
-                "sid": number_sid, "phone_number": owned["phone_number"],
-                "friendly_name": owned.get("friendly_name"), "iso_country": iso_country(owned["phone_number"]),
-                "capabilities": dict(owned.get("capabilities") or {}), "is_reserved": bool(is_reserved),
-                "date_created": now, "date_updated": now,
-            })
+    # -- Sessions ---------------------------------------------------------------------------------
 
-        def apply() -> list[int]:
-            return self._pool_db(service_sid).table(NUMBERS).insert_multiple(docs)
+    def _session(self, service_sid: str, doc: Record) -> Session:
+        return records.session(doc, self.account_sid, service_sid)
 
-        ids = self._write(apply)
-        for doc, doc_id in zip(docs, ids, strict=True):
-            pool.doc_of[doc["sid"]] = doc_id
-            pool.order.append(doc_id)
-            pool.count(doc["is_reserved"], +1)
-            self.pool_of[doc["sid"]] = service_sid
+    def list_sessions(self, service_sid: str, page_size: int | None = None,
+                      page_token: str | None = None) -> Page[Session]:
+        size = rules.page_size(page_size)
+        self._current(service_sid)
+        fetch = self.sessions.session_fetcher(service_sid)
+        return paging.page_of(self.sessions.book(service_sid).order, size, page_token,
+                              lambda i: self._session(service_sid, fetch(i)))
 
+    def get_session(self, service_sid: str, sid: str) -> Session:
+        """By SID, or (as Twilio allows) by UniqueName (80308 when no session has it)."""
+        self._current(service_sid)
+        if not is_sid(sid, "KC"):
+            found = self.sessions.book(service_sid).by_name.get(sid)
+            if found is None:
+                raise rules.session_name_not_found(sid)
+            sid = found
+        return self._session(service_sid, self._session_record(service_sid, sid)[1])
 
-__all__ = ["META", "SandboxAccount"]
+    def create_session(self, service_sid: str, *, unique_name: str | None = None, ttl: int | str | None = None,
+                       mode: str | None = None, status: str | None = None,
+                       participants: list[Any] | None = None) -> Session:
+        """A session, with up to two participants made in the same durable write (all or nothing)."""
+        service = self._current(service_sid)
+        book = self.sessions.book(service_sid)
+        unique_name = unique_name or None
+        rules.check_session_unique_name(unique_name, book.by_name.get(unique_name) if unique_name else None)
+        mode = mode or DEFAULT_SESSION_MODE
+        rules.check_session_mode(mode)
+        ttl_s = rules.check_ttl(ttl) if ttl not in (None, "") else int(service.get("default_ttl") or 0)
+        status = status or DEFAULT_SESSION_STATUS
+        rules.check_initial_status(status)
+        specs = [parse_participant_item(p) for p in participants or []]
+        session = records.session_record(new_sid("KC", self._rng), unique_name, status, mode, ttl_s, self.clock())
+        planned: list[Record] = []
+        for spec in specs:
+            planned.append(self._plan_participant(service_sid, service, book, session, spec, planned))
+        self._write(self.sessions.add_session, service_sid, session, planned)
+        return self._session(service_sid, session)
+
+    def update_session(self, service_sid: str, sid: str, *, status: str | None = None,
+                       ttl: int | str | None = None) -> Session:
+        """Close (open/in-progress -> closed), re-open (closed -> in-progress), or change the ttl."""
+        book, doc = self._session_record(service_sid, sid)
+        fields: dict[str, Any] = {}
+        now = self.clock()
+        if ttl not in (None, ""):
+            fields["ttl"] = rules.check_ttl(ttl)
+            fields["date_expiry"] = records.expiry(parse_date(doc.get("date_last_interaction")) or now, fields["ttl"])
+        if status is not None:
+            rules.check_status_change(doc["status"], status)
+            if rules.is_active(status):
+                self._check_reopen(service_sid, book, sid)
+                fields.update(date_ended=None, closed_reason=None)
+                if "ttl" not in fields:  # re-opened: its TTL counts afresh from now (else it would close again)
+                    fields["date_expiry"] = records.expiry(now, int(doc.get("ttl") or 0))
+            else:
+                fields.update(date_ended=iso8601(now))
+            fields["status"] = status
+        if not fields:
+            return self._session(service_sid, doc)
+        fields["date_updated"] = iso8601(now)
+        self._write(self.sessions.update_session, service_sid, sid, fields)
+        return self.get_session(service_sid, sid)
+
+    def _check_reopen(self, service_sid: str, book: SessionBook, sid: str) -> None:
+        """Re-opening must keep the invariant: every proxy number still in the pool (80605),
+        none held by the same identifier in another active session (80623)."""
+        for p in book.members[sid]:
+            m = book.participants[p]
+            if m.number_sid is None:
+                continue
+            rules.check_explicit_proxy(self.pools.service_holding(m.number_sid) == service_sid, m.number_sid)
+            phone = self.get_number(service_sid, m.number_sid).phone_number
+            rules.check_not_held(m.identifier, phone, book.held(m.identifier, other_than=sid).get(m.number_sid))
+
+    def delete_session(self, service_sid: str, sid: str) -> None:
+        self._session_record(service_sid, sid)
+        self._write(self.sessions.delete_session, service_sid, sid)
+
+    # -- Participants -----------------------------------------------------------------------------
+
+    def _participant(self, service_sid: str, doc: Record) -> Participant:
+        return records.participant(doc, self.account_sid, service_sid)
+
+    def _plan_participant(self, service_sid: str, service: Record, book: SessionBook, session: Record,
+                          spec: dict[str, Any], planned: list[Record]) -> Record:
+        """Check one participant against every rule and choose its number; nothing is written."""
+        session_sid = session["sid"]
+        identifier = rules.check_identifier(spec.get("identifier"))
+        friendly_name = spec.get("friendly_name")
+        rules.check_friendly_name(friendly_name)
+        rules.check_session_accepts_participants(session["status"], session_sid)
+        present = book.identifiers(session_sid) + [d["identifier"] for d in planned]
+        rules.check_participant_room(len(present))
+        rules.check_not_in_session(identifier, identifier in present)
+        held = book.held(identifier, other_than=session_sid)
+        pool = self.pools.candidates(service_sid)
+        chosen: Candidate
+        if spec.get("proxy_identifier_sid") or spec.get("proxy_identifier"):
+            chosen = explicit_number(pool.by_sid, pool.by_phone, spec.get("proxy_identifier_sid"),
+                                     spec.get("proxy_identifier"))
+            rules.check_not_held(identifier, chosen.phone_number, held.get(chosen.sid))
+        else:
+            # this session's own numbers already count in in_use once; choosing one adds nothing
+            own = book.proxies(session_sid) if session_sid in book.status and book.is_active(session_sid) else set()
+            geo_match_level, behavior = records.selection_settings(service)
+            chosen = select_number(
+                list(pool.by_sid.values()), identifier=identifier, mode=session["mode"],
+                geo_match_level=geo_match_level, behavior=behavior, held=set(held),
+                history=book.history(identifier), in_use=self.sessions.in_use_counts(), own=own,
+            )
+        return records.participant_record(new_sid("KP", self._rng), session_sid, identifier, friendly_name,
+                                          chosen.phone_number, chosen.sid, self.clock())
+
+    def _participant_record(self, service_sid: str, session_sid: str, sid: str) -> Record:
+        self._session_record(service_sid, session_sid)
+        rules.check_participant_sid(sid, service_sid, session_sid)
+        doc = self.sessions.participant(service_sid, session_sid, sid)
+        if doc is None:
+            raise rules.not_found(f"/Services/{service_sid}/Sessions/{session_sid}/Participants/{sid}")
+        return doc
+
+    def add_participant(self, service_sid: str, session_sid: str, *, identifier: str,
+                        friendly_name: str | None = None, proxy_identifier: str | None = None,
+                        proxy_identifier_sid: str | None = None) -> Participant:
+        service = self._service(service_sid)
+        book, session = self._session_record(service_sid, session_sid)
+        spec = parse_participant_item({
+            "identifier": identifier, "friendly_name": friendly_name,
+            "proxy_identifier": proxy_identifier, "proxy_identifier_sid": proxy_identifier_sid,
+        })
+        doc = self._plan_participant(service_sid, service, book, session, spec, [])
+        self._write(self.sessions.add_participant, service_sid, session_sid, doc)
+        return self._participant(service_sid, doc)
+
+    def list_participants(self, service_sid: str, session_sid: str, page_size: int | None = None,
+                          page_token: str | None = None) -> Page[Participant]:
+        size = rules.page_size(page_size)
+        self._session_record(service_sid, session_sid)
+        order, fetch = self.sessions.participant_order(service_sid, session_sid)
+        return paging.page_of(order, size, page_token, lambda i: self._participant(service_sid, fetch(i)))
+
+    def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant:
+        return self._participant(service_sid, self._participant_record(service_sid, session_sid, sid))
+
+    def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
+        self._participant_record(service_sid, session_sid, sid)
+        self._write(self.sessions.remove_participant, service_sid, session_sid, sid)
+
+    # -- views for the simulator and the pool screen ----------------------------------------------
+
+    def active_participations(self, service_sid: str) -> list[tuple[str, str, str | None]]:
+        """(identifier, session sid, proxy number sid) of every participant of an active session."""
+        self._current(service_sid)
+        return self.sessions.active_participations(service_sid)
+
+    def sessions_holding(self, service_sid: str, number_sid: str) -> list[Session]:
+        """The active sessions in which a participant holds this pool number (its `in_use`)."""
+        self._current(service_sid)
+        fetch = self.sessions.session_fetcher(service_sid)
+        book = self.sessions.book(service_sid)
+        return [self._session(service_sid, fetch(book.doc_of[s])) for s in self.sessions.holding(service_sid, number_sid)]

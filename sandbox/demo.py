@@ -193,4 +193,3 @@ def populate_demo(account: SandboxAccount, seed: int) -> None:
         account.add_numbers_bulk(services[i].sid, entries)
 
 
-__all__ = ["POOLS", "populate_demo"]

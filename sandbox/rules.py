@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from tui.core.errors import ProxyError
 from tui.core.phone import InvalidNumber, parse_e164
 from tui.core.resources import (
+    ACTIVE_STATUSES,
+    DEFAULT_PAGE_SIZE,
     GEO_MATCH_LEVELS,
+    MAX_PAGE_SIZE,
+    MAX_RECORDS_PER_PAGE,
     NUMBER_SELECTION_BEHAVIORS,
     RESERVED_LIMIT,
+    SESSION_MODES,
+    SESSION_STATUSES,
     UNRESERVED_LIMIT,
-    WARN_RATIO,
 )
 from tui.core.sids import is_sid
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000  # the spec's bound; over it is 20007
-MAX_RECORDS_PER_PAGE = 100  # Proxy lists return at most 100 records a page
 
 
 def not_found(what: str) -> ProxyError:
@@ -48,9 +49,11 @@ def page_size(requested: int | str | None) -> int:
 
 # -- Services -------------------------------------------------------------------
 
-def check_service_sid(sid: str) -> None:
-    if not is_sid(sid, "KS"):
-        raise not_found(f"/Services/{sid}")
+def check_known_fields(fields: dict, allowed: tuple[str, ...] | set[str] | dict) -> None:
+    """Parameters a request may not carry: 20001, naming them."""
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ProxyError(20001, 400, f"Unknown parameters: {', '.join(unknown)}")
 
 
 def check_unique_name(unique_name: str | None, taken_by: str | None, own_sid: str | None = None) -> None:
@@ -158,11 +161,6 @@ def check_reservation_change(counts: PoolCounts, was_reserved: bool, is_reserved
         check_room(counts, is_reserved)
 
 
-def near_limit(counts: PoolCounts) -> bool:
-    """At 85 % of either limit: Twilio's 80624 warning (the request still succeeds)."""
-    return counts.reserved >= WARN_RATIO * RESERVED_LIMIT or counts.unreserved >= WARN_RATIO * UNRESERVED_LIMIT
-
-
 # -- removing a number ------------------------------------------------------------
 
 def check_removable(in_use: int, phone_number: str) -> None:
@@ -174,6 +172,33 @@ def check_removable(in_use: int, phone_number: str) -> None:
             f"Proxy Number In Active Sessions: {phone_number} is in {in_use} active session"
             f"{'s' if in_use != 1 else ''}; reserve it, let it drain, then remove it",
         )
+
+
+def check_not_owned(e164: str, owned: bool) -> None:
+    """Buying a number the account already owns (21422)."""
+    if owned:
+        raise ProxyError(21422, 400, f"PhoneNumber is not available: {e164} is already owned")
+
+
+def check_buy_arguments(area_code: str | None) -> None:
+    """A purchase names a PhoneNumber or an AreaCode, not both (80701)."""
+    if area_code is not None:
+        raise ProxyError(80701, 400, "Parameter Validation Failed: give PhoneNumber or AreaCode, not both")
+
+
+def check_area_code(area_code: str | None) -> None:
+    """An AreaCode to buy in: three digits (21452 otherwise)."""
+    if area_code is not None and not (len(area_code) == 3 and area_code.isdigit()):
+        raise ProxyError(21452, 400, f"No phone numbers found in area code {area_code!r} (three digits, e.g. 415)")
+
+
+def no_number_for_sale(area_code: str | None) -> ProxyError:
+    return ProxyError(21452, 400, f"No phone numbers found in area code {area_code or 'any'}")
+
+
+def check_messaging_service_sid(sid: str | None) -> None:
+    if sid is not None and not is_sid(sid, "MG"):
+        raise ProxyError(20422, 400, f"Invalid Parameter: {sid!r} is not a Messaging Service SID")
 
 
 def check_account_number_deletable(service_sid: str | None, phone_number: str) -> None:
@@ -197,9 +222,6 @@ def parse_bool(value: object, name: str) -> bool:
 # Twilio documents the codes but not most HTTP statuses, nor the order of the checks:
 # the order below is the sandbox's documented choice (see the reference README).
 
-SESSION_STATUSES = ("open", "in-progress", "closed", "failed", "unknown")
-SESSION_MODES = ("message-only", "voice-only", "voice-and-message")
-ACTIVE_STATUSES = frozenset({"open", "in-progress"})
 MAX_PARTICIPANTS = 2
 
 # (from, to) status changes Twilio allows (80608 lists them): close an active

@@ -27,8 +27,8 @@ import phonenumbers
 
 from sandbox import capacity, rules
 from tui.core.errors import ProxyError
-from tui.core.resources import PhoneNumber, Service
-from tui.core.seam import SessionBackend
+from tui.core.resources import SESSION_MODES, PhoneNumber, Service
+from tui.core.seam import SessionBackend, all_items
 
 HISTORY = 120  # utilisation points kept for the chart
 MAX_OPENS_PER_TICK = 250  # bounds one tick's cost (each session is one durable write)
@@ -55,8 +55,8 @@ class TrafficParams:
             raise TrafficInputError("Sessions per participant must be between 1 and 50.")
         if not 1 <= self.length <= 10_000:
             raise TrafficInputError("Session length must be between 1 and 10,000 ticks.")
-        if self.mode not in rules.SESSION_MODES:
-            raise TrafficInputError(f"Mode must be one of {', '.join(rules.SESSION_MODES)}.")
+        if self.mode not in SESSION_MODES:
+            raise TrafficInputError(f"Mode must be one of {', '.join(SESSION_MODES)}.")
         if not self.countries:
             raise TrafficInputError("The country mix needs at least one country, e.g. US:80,GB:20.")
         return self
@@ -214,14 +214,7 @@ class TrafficEngine:
         return self.service.geo_match_level or "country"
 
     async def _read_pool(self) -> list[PhoneNumber]:
-        numbers: list[PhoneNumber] = []
-        token = None
-        while True:
-            page = await self.backend.list_numbers(self.service.sid, 100, token)
-            numbers.extend(page.items)
-            token = page.next_token
-            if not token:
-                return numbers
+        return await all_items(self.backend.list_numbers, self.service.sid)
 
     async def step(self) -> Snapshot:
         """One tick: end what is due, open what people want, read the pool back."""

@@ -18,10 +18,10 @@ def account_state(account) -> dict:
     return {
         "account": raw(account.files.account),
         "pools": {sid: raw(db) for sid, db in account.files.pools.items()},
-        "stats": {sid: account.pool_stats(sid) for sid in account.service_doc},
-        "in_use": dict(account.in_use),
-        "pool_of": dict(account.pool_of),
-        "names": dict(account.service_by_name),
+        "stats": {sid: account.pool_stats(sid) for sid in account.service_sids()},
+        "in_use": account.sessions.in_use_counts(),
+        "pool_of": account.pools.membership(),
+        "names": account.catalog.service_names(),
     }
 
 

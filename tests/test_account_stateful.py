@@ -25,7 +25,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from sandbox import SandboxAccount, rules
+from sandbox import rules
+from sandbox.account import SandboxAccount
 from tests.paging import every_item as _everything
 from tui.core import wire
 from tui.core.errors import ProxyError
@@ -37,24 +38,13 @@ REJECTIONS: set[int] = set()  # every code the random runs met
 
 
 
-def snapshot(account: SandboxAccount, *, with_in_use: bool = True) -> dict:
+def snapshot(account: SandboxAccount) -> dict:
     """Everything the account shows through its API."""
     services = _everything(account.list_services)
-
-    def number(n):
-        data = wire.render(n)
-        if not with_in_use:
-            data.pop("in_use")
-        return data
-
-    def stats(sid):
-        data = account.pool_stats(sid)
-        return data if with_in_use else (data.reserved, data.unreserved)
-
     return {
         "services": [wire.render(s) for s in services],
-        "pools": {s.sid: [number(n) for n in _everything(account.list_numbers, s.sid)] for s in services},
-        "stats": {s.sid: stats(s.sid) for s in services},
+        "pools": {s.sid: [wire.render(n) for n in _everything(account.list_numbers, s.sid)] for s in services},
+        "stats": {s.sid: account.pool_stats(s.sid) for s in services},
         "owned": [(wire.render(n), n.messaging_service_sid, n.service_sid)
                   for n in _everything(account.list_account_numbers)],
     }
@@ -75,6 +65,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.in_messaging = set(self.owned[-2:])
         self.model: dict[str, tuple[str, bool]] = {}  # number sid -> (service sid, is_reserved)
         self.live_services: set[str] = set()
+        self.callers = 0  # identifiers used by `occupy`
 
     def teardown(self):
         self.account.close()
@@ -103,18 +94,18 @@ class PoolMachine(RuleBasedStateMachine):
     @initialize(target=services, name=st.sampled_from(NAMES))
     def first_service(self, name):
         self.live_services.add(self.account.create_service(name).sid)
-        return self.account.service_by_name[name]
+        return self.account.service_named(name).sid
 
     @rule(target=services, name=st.sampled_from(NAMES))
     def create_service(self, name):
-        taken = name in self.account.service_by_name
+        taken = name in {s.unique_name for s in self.account.services()}
         error = self.attempt(self.account.create_service, name)
         if taken:
             assert error is not None and error.code == 80602
         else:
             assert error is None
-            self.live_services.add(self.account.service_by_name[name])
-        return self.account.service_by_name[name]
+            self.live_services.add(self.account.service_named(name).sid)
+        return self.account.service_named(name).sid
 
     @rule(service=services, index=st.integers(0, OWNED - 1), reserved=st.booleans(), by_number=st.booleans())
     def add(self, service, index, reserved, by_number):
@@ -138,6 +129,21 @@ class PoolMachine(RuleBasedStateMachine):
         assert error.code == expected
         if expected == 80622:
             assert (r >= rules.RESERVED_LIMIT) if reserved else (u >= rules.UNRESERVED_LIMIT)
+
+    @rule(service=services, reserved=st.booleans())
+    def fill(self, service, reserved):
+        """The account's free numbers join one pool until it refuses: the limits (80622) in one step."""
+        for sid in self.owned:
+            if sid in self.model or sid in self.in_messaging:
+                continue
+            error = self.attempt(self.account.add_number, service, sid=sid, is_reserved=reserved)
+            if error is not None:
+                r, u = self.counts(service)
+                assert error.code == (20404 if service not in self.live_services else 80622)
+                assert service not in self.live_services or ((r >= rules.RESERVED_LIMIT) if reserved
+                                                             else (u >= rules.UNRESERVED_LIMIT))
+                return
+            self.model[sid] = (service, reserved)
 
     def choose(self, pick: int, stray: bool) -> str:
         """Mostly a number some pool holds (so changes land); now and then any owned one."""
@@ -170,16 +176,43 @@ class PoolMachine(RuleBasedStateMachine):
         elif held is None or held[0] != service:
             assert error.code == 20404
         else:
-            assert error.code == 80611 and self.account.in_use.get(sid, 0) > 0
+            assert error.code == 80611 and self.account.in_use_of(sid) > 0
 
     @precondition(lambda self: self.model)
     @rule(pick=st.integers(0, OWNED - 1), busy=st.integers(0, 2))
     def occupy(self, pick, busy):
-        # A pool number is made busy (or drained) by setting the sandbox's in_use count
-        # directly: this machine is about pool operations (sessions have their own
-        # stateful test), and it keeps 80611 a few steps away instead of dozens.
-        held = sorted(self.model)
-        self.account.in_use[held[pick % len(held)]] = busy
+        # A pool number is made busy (or drained) by real sessions holding it explicitly (a reserved
+        # number may be held so too): this machine is about pool operations (sessions have their own
+        # stateful test), and explicit sessions keep 80611 a few steps away instead of dozens.
+        sid = sorted(self.model)[pick % len(self.model)]
+        service = self.model[sid][0]
+        holding = self.account.sessions_holding(service, sid)
+        for session in holding[busy:]:
+            self.account.delete_session(service, session.sid)
+        for _ in range(len(holding), busy):
+            self.callers += 1  # a new caller each time: one identifier never holds a number twice
+            self.account.create_session(service, participants=[
+                {"identifier": f"+1206555{self.callers:04d}", "proxy_identifier_sid": sid}])
+        assert self.account.get_number(service, sid).in_use == busy
+
+    @precondition(lambda self: self.model and len(self.live_services) > 1)
+    @rule(pick=st.integers(0, OWNED - 1), by_number=st.booleans())
+    def add_a_number_another_pool_holds(self, pick, by_number):
+        """A number belongs to at most one Service (80101), and the refusal changes nothing."""
+        sid = sorted(self.model)[pick % len(self.model)]
+        other = sorted(self.live_services - {self.model[sid][0]})[pick % (len(self.live_services) - 1)]
+        target = {"phone_number": f"+1415234{self.owned.index(sid):04d}"} if by_number else {"sid": sid}
+        error = self.attempt(self.account.add_number, other, **target)
+        assert error is not None and error.code == 80101
+
+    @precondition(lambda self: any(self.account.in_use_of(sid) for sid in self.model))
+    @rule(pick=st.integers(0, OWNED - 1))
+    def remove_a_busy_number(self, pick):
+        """A number active sessions hold cannot leave its pool (80611), and the refusal changes nothing."""
+        busy = sorted(sid for sid in self.model if self.account.in_use_of(sid))
+        sid = busy[pick % len(busy)]
+        error = self.attempt(self.account.remove_number, self.model[sid][0], sid)
+        assert error is not None and error.code == 80611
 
     @rule(service=services)
     def delete_service(self, service):
@@ -193,11 +226,10 @@ class PoolMachine(RuleBasedStateMachine):
     @rule()
     def reopen(self):
         """Close and open the account from disk: everything acknowledged is there."""
-        # in_use set directly by `occupy` is not backed by stored sessions, so it restarts at zero
-        before = snapshot(self.account, with_in_use=False)
+        before = snapshot(self.account)
         self.account.close()
         self.account = SandboxAccount.open(self.path)
-        assert snapshot(self.account, with_in_use=False) == before
+        assert snapshot(self.account) == before
 
     # -- invariants --------------------------------------------------------------------------------
 
@@ -222,7 +254,9 @@ class PoolMachine(RuleBasedStateMachine):
         assert set(seen) == set(self.model)
 
 
-PoolMachine.TestCase.settings = settings(settings.default, stateful_step_count=30)
+# at least 100 runs: fewer leave some refusal unmet on some seeds (the last assertion below checks it)
+PoolMachine.TestCase.settings = settings(settings.default, stateful_step_count=30,
+                                         max_examples=max(100, settings.default.max_examples))
 
 
 @pytest.fixture

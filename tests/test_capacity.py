@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox import SandboxAccount
+from sandbox.account import SandboxAccount
 from sandbox.capacity import Need, PoolNumber, needed_now, needed_over_time, peak_concurrency, pool_numbers
 from tui.core import wire
 from tui.core.errors import ProxyError

@@ -7,8 +7,8 @@ from collections import Counter
 import phonenumbers
 import pytest
 
-from sandbox import SandboxAccount
-from sandbox.commands import build_sandbox
+from sandbox.account import SandboxAccount
+from sandbox.build import build_sandbox
 from tests.paging import every_item as everything
 from tui.core import wire
 from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 import sandbox.store
-from sandbox import SandboxAccount
+from sandbox.account import SandboxAccount
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.clock import FakeClock
 from tests.conformance import account_state

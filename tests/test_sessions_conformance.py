@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from sandbox import SandboxAccount
+from sandbox.account import SandboxAccount
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.backends import BACKENDS, SESSION_BACKENDS
 from tests.clock import FakeClock
@@ -479,6 +479,6 @@ async def test_sessions_survive_reopening_the_sandbox(tmp_path):
     try:
         assert account_state(again) == before
         assert again.get_session(svc.sid, "kept").sid == s.sid
-        assert again.in_use == {owned[0].sid: 1}
+        assert again.sessions.in_use_counts() == {owned[0].sid: 1}
     finally:
         again.close()

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sandbox import SandboxAccount
+from sandbox.account import SandboxAccount
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.clock import FakeClock
 from tests.paging import every_item as _everything
@@ -186,7 +186,7 @@ class SessionSteps(RuleBasedStateMachine):
     def change_the_pool(self, index, reserve):
         """Reserve/unreserve a pool number, or remove it (80611 while in use) / put it back."""
         sid = self.numbers[index]
-        if self.acct.pool_of.get(sid) != self.svc:
+        if self.acct.service_holding(sid) != self.svc:
             self.attempt(self.acct.add_number, self.svc, sid=sid, is_reserved=reserve)
         elif reserve == self.acct.get_number(self.svc, sid).is_reserved:
             self.attempt(self.acct.remove_number, self.svc, sid)
@@ -249,5 +249,7 @@ class SessionSteps(RuleBasedStateMachine):
 def test_session_steps():
     """Random runs keep the invariants, and reach the refusals that matter."""
     SEEN_CODES.clear()
-    run_state_machine_as_test(SessionSteps, settings=settings(settings.default, stateful_step_count=40))
+    # at least 100 runs: fewer leave some refusal unmet on some seeds (the assertion below checks it)
+    run_state_machine_as_test(SessionSteps, settings=settings(settings.default, stateful_step_count=40,
+                                                              max_examples=max(100, settings.default.max_examples)))
     assert {80208, 80103, 80609, 80608, 80623, 80611} <= SEEN_CODES, SEEN_CODES
