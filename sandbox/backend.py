@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
+from sandbox.build import build_sandbox
 from tui.core.resources import AccountNumber, Participant, PhoneNumber, PoolStats, Service, Session
 from tui.core.seam import Page
 
@@ -139,8 +140,6 @@ class SandboxBackend:
     def reset(self) -> None:
         """Rebuild the sandbox in its seeded state (its meta's origin), as the HTTP server's
         POST /sandbox/reset asks; under the lock, so no call sees a half-built account."""
-        from sandbox.commands import build_sandbox  # late: commands imports this module's package
-
         with self._lock:
             origin = dict(self.account.meta.get("origin") or {"kind": "empty"})
             path, clock = self.account.path, self.account.clock

@@ -1,76 +1,28 @@
 """`proxy-pool sandbox init|show|serve`: make, summarise and serve sandbox files.
 
-build_sandbox() is the one way a sandbox file gets made: this command, the app's
-first run (the default sandbox) and the HTTP server's reset all call it.
-Every failure reaches the user as one line, `proxy-pool: error: ...`, and exit 1.
+Sandboxes are made by sandbox/build.py, served by sandbox/server/. Every failure reaches the
+user as one line, `proxy-pool: error: ...`, and exit 1.
 """
 
 from __future__ import annotations
 
-import os
-import random
+import contextlib
+import copy
+import socket
 import sys
 from argparse import Namespace
+from collections.abc import Iterator
 from pathlib import Path
 
-from sandbox import store
 from sandbox.account import SandboxAccount
+from sandbox.backend import SandboxBackend
+from sandbox.build import build_sandbox
 from tui.core.errors import ProxyError
 from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
-
-KINDS = ("demo", "empty", "scale")
 
 
 class CommandError(Exception):
     """A user-facing failure: the message is printed as is."""
-
-
-def build_sandbox(path: str | Path, *, kind: str, seed: int = 7, scale: int | None = None,
-                  overwrite: bool = False) -> SandboxAccount:
-    """Create the sandbox file at `path` and fill it: "demo", "empty" or "scale" (`scale` full pools).
-
-    Returns the open account (the caller closes it). Raises StoreError (a ProxyError)
-    when the file cannot be made, and ValueError for a bad kind or scale.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown sandbox kind {kind!r} (one of {', '.join(KINDS)})")
-    if kind == "scale" and (scale is None or scale < 1):
-        raise ValueError(f"--scale needs a number of Services of at least 1, not {scale}")
-    path = Path(path)
-    if overwrite and path.exists():
-        # build beside it, then swap it in: a failure on the way (a full disk) keeps the old sandbox
-        store.read_json_file(path, store.FORMAT)  # refuse a foreign file before any work
-        probe = store.SandboxLock(path)
-        probe.acquire()  # and one another process holds (SandboxInUse names it)
-        probe.release()
-        built = path.with_name(f".{path.name}.building-{os.getpid()}")
-        try:
-            _build(built, kind, seed, scale).close()
-            store.install(built, path)
-        finally:
-            store.discard(built)
-        return SandboxAccount.open(path)
-    return _build(path, kind, seed, scale)
-
-
-def _build(path: Path, kind: str, seed: int, scale: int | None) -> SandboxAccount:
-    origin = {"kind": kind, "seed": seed, "scale": scale if kind == "scale" else None}
-    # the seeded generator makes the account's SIDs repeatable too
-    account = SandboxAccount.create(path, origin=origin, rng=random.Random(seed))
-    try:
-        if kind == "demo":
-            from sandbox.demo import populate_demo
-
-            populate_demo(account, seed)
-        elif kind == "scale":
-            from sandbox.scale import populate_scale
-
-            populate_scale(account, scale, seed)
-    except BaseException:
-        account.close()
-        store.discard(path)  # never leave a half-made sandbox behind
-        raise
-    return account
 
 
 # -- the command --------------------------------------------------------------------
@@ -107,9 +59,7 @@ def _init(args: Namespace) -> int:
     kind = "empty" if args.empty else "scale" if args.scale is not None else "demo"
     account = build_sandbox(path, kind=kind, seed=args.seed, scale=args.scale, overwrite=args.force)
     try:
-        services = len(account.service_doc)
-        pooled = len(account.pool_of)
-        owned = len(account.number_doc)
+        services, pooled, owned = account.counts()
     finally:
         account.close()
     what = {"demo": "demo", "empty": "empty", "scale": f"scale ({args.scale} full pools)"}[kind]
@@ -131,13 +81,67 @@ def _show(args: Namespace) -> int:
 
 
 def _serve(args: Namespace) -> int:
+    """Serve the sandbox at args.path on args.host:args.port until SIGINT/SIGTERM."""
     try:
-        from sandbox.server import serve_command
+        import uvicorn
+
+        from sandbox.server.app import create_app
     except ModuleNotFoundError as exc:
-        if exc.name != "sandbox.server":
-            raise
-        raise CommandError("sandbox serve is not available in this build") from None
-    return serve_command(args)
+        raise CommandError(f"sandbox serve is not available in this build ({exc.name})") from None
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                # uvicorn re-raises the signal after its graceful stop; we have stopped cleanly
+                # and still need to release the sandbox, so the process exits 0 instead
+                getattr(self, "_captured_signals", []).clear()
+
+    backend = SandboxBackend(args.path)  # a ProxyError (locked, corrupt, missing) is one line
+    try:
+        try:
+            sock = listen(args.host, args.port)
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        port = sock.getsockname()[1]
+        app = create_app(backend, public_url=args.public_url)
+        print(f"Serving sandbox {backend.path} at {base_url(args.host, port)}")
+        print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
+        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}", flush=True)
+        if args.public_url:
+            print(f"links point at {args.public_url}", file=sys.stderr)
+        print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+        # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
+        # three lines above (a script can read them); the access log shows no headers, so no credential
+        log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+        log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+        config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
+                                timeout_graceful_shutdown=5)
+        with contextlib.suppress(KeyboardInterrupt):
+            Server(config).run(sockets=[sock])
+        sock.close()
+        return 0
+    finally:
+        backend.close()  # waits for an operation in flight, then releases the sandbox lock
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A bound listening socket for the server (port 0: a free one)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 # -- the summary ----------------------------------------------------------------------
@@ -154,14 +158,7 @@ def _warn_mark() -> str:
 def summary(account: SandboxAccount) -> str:
     """A per-Service table: numbers, reserved and unreserved against Twilio's limits."""
     mark = _warn_mark()
-    services = []
-    token = None
-    while True:
-        page = account.list_services(100, token)
-        services.extend(page.items)
-        token = page.next_token
-        if not token:
-            break
+    services = account.services()
     rows = [("Service (unique name)", "SID", "Numbers", f"Reserved / {RESERVED_LIMIT:,}",
              f"Unreserved / {UNRESERVED_LIMIT:,}")]
     warned = False
@@ -180,8 +177,8 @@ def summary(account: SandboxAccount) -> str:
 
     meta = account.meta
     origin = meta.get("origin") or {}
-    spare = [sid for sid in account.number_doc if sid not in account.pool_of]
-    in_messaging = sum(1 for sid in spare if account.get_account_number(sid).messaging_service_sid)
+    spare = account.spare_numbers()
+    in_messaging = sum(1 for n in spare if n.messaging_service_sid)
     out = [
         f"Sandbox {account.path}",
         f"Account {account.account_sid}  ({origin.get('kind', 'unknown')} sandbox"
@@ -203,4 +200,3 @@ def summary(account: SandboxAccount) -> str:
     return "\n".join(out)
 
 
-__all__ = ["build_sandbox", "run", "summary"]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox import SandboxAccount, SandboxBackend
+from sandbox.account import SandboxAccount
+from sandbox.backend import SandboxBackend
 from tui.core.seam import Backend
 
 
@@ -71,7 +72,7 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     crosses Twilio's wire format, with the sandbox account's own SID and token."""
     import httpx
 
-    from sandbox.server import create_app
+    from sandbox.server.app import create_app
     from tui.credentials import Credentials
     from tui.live import LiveBackend
 
@@ -98,14 +99,15 @@ async def live_http_world(tmp_path: Path) -> AsyncIterator[World]:
 
     import uvicorn
 
-    from sandbox.server import _listen, create_app
+    from sandbox.commands import listen
+    from sandbox.server.app import create_app
     from tui.credentials import Credentials
     from tui.live import LiveBackend
 
     account = SandboxAccount.create(tmp_path / "sandbox.json")
     sandbox = SandboxBackend(account)
     # the server's own listener (proto TCP, so asyncio sets TCP_NODELAY on each connection)
-    sock = _listen("127.0.0.1", 0)
+    sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox), lifespan="off", log_level="warning",
                                            access_log=False))

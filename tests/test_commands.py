@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import SandboxAccount, StoreError
+from sandbox.account import SandboxAccount
+from sandbox.files import StoreError
 from tui.cli import main
 
 ERROR_PREFIX = "proxy-pool: error: "

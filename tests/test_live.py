@@ -14,8 +14,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from sandbox import SandboxAccount, SandboxBackend
-from sandbox.server import create_app
+from sandbox.account import SandboxAccount
+from sandbox.backend import SandboxBackend
+from sandbox.server.app import create_app
 from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
 from tui.core.errors import ProxyError

@@ -19,12 +19,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox import commands
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from sandbox.commands import build_sandbox
+from sandbox.build import build_sandbox
+from sandbox.files import SandboxInUse, StoreError
 from sandbox.scale import scale_numbers
-from sandbox.server import create_app, serve_command
-from sandbox.store import SandboxInUse, StoreError
+from sandbox.server.app import create_app
 from tests import server_process
 from tests import spec_check as spec
 
@@ -71,7 +72,7 @@ async def served(tmp_path) -> AsyncIterator[Served]:
 
 def fill_pool(account: SandboxAccount, unique_name: str, count: int, *, reserved: bool = False):
     """A Service with `count` fresh numbers in its pool (bought and added in two durable writes)."""
-    taken = set(account.number_by_phone)
+    taken = account.owned_phone_numbers()
     numbers = [n for n in scale_numbers(count + len(taken) + 10, seed=len(taken)) if n not in taken]
     bought = account.buy_numbers([{"phone_number": n} for n in numbers[:count]])
     service = account.create_service(unique_name)
@@ -372,7 +373,7 @@ async def test_reset_needs_the_credentials(served):
 # -- `proxy-pool sandbox serve` ----------------------------------------------------------------
 
 def serve_args(path: Path, port: int = 0) -> argparse.Namespace:
-    return argparse.Namespace(path=str(path), host="127.0.0.1", port=port, public_url=None)
+    return argparse.Namespace(sandbox_command="serve", path=str(path), host="127.0.0.1", port=port, public_url=None)
 
 
 def test_serve_refuses_a_missing_a_corrupt_and_a_locked_file(tmp_path, capsys):
@@ -383,7 +384,7 @@ def test_serve_refuses_a_missing_a_corrupt_and_a_locked_file(tmp_path, capsys):
     holder = build_sandbox(locked, kind="empty")
     try:
         for path, words in ((missing, "no sandbox"), (corrupt, "corrupt"), (locked, "in use")):
-            assert serve_command(serve_args(path)) == 1
+            assert commands.run(serve_args(path)) == 1
             out, err = capsys.readouterr()
             assert out == ""
             assert err.count("\n") == 1 and err.startswith("proxy-pool: error: ") and words in err, err
@@ -399,7 +400,7 @@ def test_serve_refuses_a_busy_port_and_releases_the_sandbox(tmp_path, capsys):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        assert serve_command(serve_args(path, busy.getsockname()[1])) == 1
+        assert commands.run(serve_args(path, busy.getsockname()[1])) == 1
     err = capsys.readouterr().err
     assert err.startswith("proxy-pool: error: cannot listen on 127.0.0.1:") and err.count("\n") == 1
     SandboxAccount.open(path).close()  # not left locked

@@ -19,8 +19,8 @@ import jsonschema
 import pytest
 
 from sandbox.backend import SandboxBackend
-from sandbox.commands import build_sandbox
-from sandbox.server import create_app
+from sandbox.build import build_sandbox
+from sandbox.server.app import create_app
 from tests.spec_check import check_response, validate_hook
 from tui.core import wire
 

@@ -16,7 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from sandbox.commands import build_sandbox
+from sandbox.build import build_sandbox
 from tests import server_process
 from tests import spec_check as spec
 from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT

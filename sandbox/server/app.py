@@ -1,0 +1,144 @@
+"""create_app(): the sandbox's HTTP face. Every route goes through one endpoint wrapper that
+reads the request, authenticates it (Basic, the sandbox's own credentials), runs its handler
+under the backend's lock in a worker thread, and never lets a traceback out: every failure
+is Twilio's error body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox import rules
+from sandbox.account import SandboxAccount
+from sandbox.backend import SandboxBackend
+from sandbox.server.handlers import Handlers
+from sandbox.server.requests import Call, basic_credentials, read_params
+from tui.core.errors import ProxyError
+from tui.core.wire import render_error
+
+log = logging.getLogger("proxy_pool.sandbox.server")
+
+Handler = Callable[[SandboxAccount, Call], Response]
+
+
+def unauthorized() -> ProxyError:
+    return ProxyError(20003, 401, "Authenticate: the AccountSid or AuthToken was incorrect")
+
+
+def route_error(exc: HTTPException, request: Request) -> ProxyError:
+    if exc.status_code == 405:
+        return ProxyError(20004, 405, f"Method not allowed: {request.method} {request.url.path}")
+    if exc.status_code == 404:
+        return rules.not_found(request.url.path)
+    return ProxyError(20422, 400, f"Invalid request: {exc.detail}")
+
+
+def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(render_error(exc), status_code=exc.status, headers=headers)
+
+
+class Endpoints:
+    """Handlers wrapped as ASGI endpoints, with the account current at each call (a reset swaps it)."""
+
+    def __init__(self, backend: SandboxBackend, public_url: str | None):
+        self.backend = backend
+        self.public_url = public_url.rstrip("/") if public_url else None
+
+    def __call__(self, handler: Handler, *, account_in_path: bool = False, locked: bool = True) -> Callable:
+        async def asgi_endpoint(request: Request) -> Response:
+            try:
+                creds = basic_credentials(request)
+                try:
+                    params = await read_params(request)
+                    bad_input: ProxyError | None = None
+                except ProxyError as exc:  # answered after authentication, as Twilio does
+                    params, bad_input = {}, exc
+                base = self.public_url or str(request.base_url).rstrip("/")
+                call = Call(params=params, path=dict(request.path_params), base=base)
+
+                def run() -> Response:
+                    account = self.backend.account
+                    if creds is None or not account.check_credentials(*creds):
+                        raise unauthorized()
+                    if account_in_path and call.path.get("account_sid") != account.account_sid:
+                        raise unauthorized()
+                    if bad_input is not None:
+                        raise bad_input
+                    return handler(account, call)
+
+                if locked:
+                    return await run_in_threadpool(self.backend.call, run)
+                return await run_in_threadpool(run)
+            except ProxyError as exc:
+                headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if exc.status == 401 else None
+                return error_response(exc, headers)
+            except Exception as exc:  # the catch-all: a Twilio-shaped 500, one log line, no traceback out
+                log.error("internal error answering %s %s: %s: %s", request.method, request.url.path,
+                          type(exc).__name__, exc)
+                return error_response(ProxyError(
+                    20500, 500, f"Internal Server Error: the sandbox could not answer ({type(exc).__name__}); "
+                    "see the server's log",
+                ))
+
+        return asgi_endpoint
+
+
+def routes(backend: SandboxBackend, public_url: str | None) -> list[Route]:
+    ep = Endpoints(backend, public_url)
+    h = Handlers(backend)
+    svc = "/v1/Services"
+    pool = "/v1/Services/{service_sid}/PhoneNumbers"
+    sessions = "/v1/Services/{service_sid}/Sessions"
+    members = sessions + "/{session_sid}/Participants"
+    ipn = "/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers"
+    return [
+        Route(svc, ep(h.list_services), methods=["GET"]),
+        Route(svc, ep(h.create_service), methods=["POST"]),
+        Route(svc + "/{sid}", ep(h.fetch_service), methods=["GET"]),
+        Route(svc + "/{sid}", ep(h.update_service), methods=["POST"]),
+        Route(svc + "/{sid}", ep(h.delete_service), methods=["DELETE"]),
+        Route(pool, ep(h.list_numbers), methods=["GET"]),
+        Route(pool, ep(h.add_number), methods=["POST"]),
+        Route(pool + "/{sid}", ep(h.fetch_number), methods=["GET"]),
+        Route(pool + "/{sid}", ep(h.update_number), methods=["POST"]),
+        Route(pool + "/{sid}", ep(h.remove_number), methods=["DELETE"]),
+        Route(sessions, ep(h.list_sessions), methods=["GET"]),
+        Route(sessions, ep(h.create_session), methods=["POST"]),
+        Route(sessions + "/{sid}", ep(h.update_session), methods=["POST"]),
+        Route(sessions + "/{sid}", ep(h.delete_session), methods=["DELETE"]),
+        Route(members, ep(h.list_participants), methods=["GET"]),
+        Route(members, ep(h.add_participant), methods=["POST"]),
+        Route(members + "/{sid}", ep(h.fetch_participant), methods=["GET"]),
+        Route(members + "/{sid}", ep(h.remove_participant), methods=["DELETE"]),
+        # after the Participants routes: a fetch by UniqueName may hold "/"
+        Route(sessions + "/{sid:path}", ep(h.fetch_session), methods=["GET"]),
+        Route(ipn + ".json", ep(h.list_account_numbers, account_in_path=True), methods=["GET"]),
+        Route(ipn + ".json", ep(h.buy_number, account_in_path=True), methods=["POST"]),
+        Route(ipn + "/{sid}.json", ep(h.fetch_account_number, account_in_path=True), methods=["GET"]),
+        Route(ipn + "/{sid}.json", ep(h.release_number, account_in_path=True), methods=["DELETE"]),
+        Route("/sandbox/reset", ep(h.reset, locked=False), methods=["POST"]),
+    ]
+
+
+def create_app(backend: SandboxBackend, *, public_url: str | None = None) -> Starlette:
+    """The sandbox's HTTP face. `public_url` makes absolute links (else the request's host)."""
+
+    async def on_route_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(route_error(exc, request))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.error("internal error answering %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(ProxyError(20500, 500, "Internal Server Error: see the server's log"))
+
+    app = Starlette(routes=routes(backend, public_url),
+                    exception_handlers={HTTPException: on_route_error, Exception: on_crash})
+    app.router.redirect_slashes = False  # /v1/Services/ is a Twilio-shaped 404, not a redirect
+    return app

@@ -1,0 +1,121 @@
+"""Reading a request as Twilio's API does: PascalCase form parameters (query string and
+form body), Basic credentials, and the parameters a handler knows."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from sandbox import rules
+from tui.core.errors import ProxyError
+from tui.core.wire import join_token, parse_date
+
+MAX_BODY = 64 * 1024  # form bodies here are a few hundred bytes; refuse anything absurd
+PAGING_PARAMS = ("PageSize", "Page", "PageToken")
+
+# Form names that may be given more than once (a list): a session create's Participants,
+# one JSON object each, as twilio-python sends them.
+REPEATABLE = frozenset({"Participants"})
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated request as a handler sees it (handlers run under the backend's lock)."""
+
+    params: dict[str, Any]  # str values; a REPEATABLE name's value is a list of str
+    path: dict[str, str]
+    base: str  # absolute base URL for links: --public-url or the request's own host
+
+    def known(self, *allowed: str) -> None:
+        """Refuse (20001) any parameter this handler does not take."""
+        rules.check_known_fields(self.params, allowed)
+
+    def page_token(self) -> str | None:
+        """The request's Page and PageToken as the seam's one token."""
+        return join_token(self.params.get("Page"), self.params.get("PageToken"))
+
+
+def parse_form(text: str, what: str) -> dict[str, Any]:
+    """PascalCase name=value pairs; malformed text or a repeated name is 20422.
+    A REPEATABLE name's value is always a list."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except ValueError as exc:  # includes bad UTF-8 in a %-escape
+        raise ProxyError(20422, 400, f"Invalid Parameter: the {what} is malformed ({exc})") from None
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in REPEATABLE:
+            params.setdefault(name, []).append(value)
+            continue
+        if name in params:
+            raise ProxyError(20422, 400, f"Invalid Parameter: {name} is given more than once")
+        params[name] = value
+    return params
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """The query string's parameters, plus the form body's on POST."""
+    params = parse_form(request.url.query, "query string") if request.url.query else {}
+    if request.method == "POST":
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise ProxyError(20422, 400, f"Invalid Parameter: the body is over {MAX_BODY} bytes")
+        if body.strip():
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/x-www-form-urlencoded":
+                raise ProxyError(
+                    20422, 400, "Invalid Parameter: the body must be application/x-www-form-urlencoded "
+                    f"(PascalCase names), not {ctype or 'untyped'}",
+                )
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProxyError(20422, 400, "Invalid Parameter: the body is not UTF-8") from None
+            for name, value in parse_form(text, "body").items():
+                if name in params and name in REPEATABLE:
+                    params[name] += value
+                    continue
+                if name in params:
+                    raise ProxyError(20422, 400, f"Invalid Parameter: {name} is given more than once")
+                params[name] = value
+    return params
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, password) if sep else None
+
+
+def ttl_for(params: dict[str, Any], now: datetime) -> str | None:
+    """The Ttl to hand the sandbox: DateExpiry, when given, overrides Ttl (as the spec says).
+
+    The sandbox keeps a session's expiry as a Ttl counted from now (its sessions have no
+    interactions), so a DateExpiry becomes the whole seconds from now (the account's clock) until it."""
+    expiry = params.get("DateExpiry")
+    if expiry in (None, ""):
+        return params.get("Ttl")
+    try:
+        when = parse_date(expiry)
+    except (TypeError, ValueError):
+        when = None
+    if when is None:
+        raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry!r} is not an ISO 8601 date "
+                                     "(e.g. 2030-01-02T03:04:05Z)")
+    seconds = math.ceil((when - now).total_seconds())
+    if seconds <= 0:
+        raise ProxyError(20422, 400, f"Invalid Parameter: DateExpiry {expiry} is not in the future")
+    return str(seconds)
