@@ -72,8 +72,8 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     import httpx
 
     from sandbox.server import create_app
-    from tui.credentials import Credentials
-    from tui.live import LiveBackend
+    from tui.live.client import LiveBackend
+    from tui.live.credentials import Credentials
 
     account = SandboxAccount.create(tmp_path / "sandbox.json")
     sandbox = SandboxBackend(account)
@@ -99,8 +99,8 @@ async def live_http_world(tmp_path: Path) -> AsyncIterator[World]:
     import uvicorn
 
     from sandbox.server import _listen, create_app
-    from tui.credentials import Credentials
-    from tui.live import LiveBackend
+    from tui.live.client import LiveBackend
+    from tui.live.credentials import Credentials
 
     account = SandboxAccount.create(tmp_path / "sandbox.json")
     sandbox = SandboxBackend(account)

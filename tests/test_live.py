@@ -19,8 +19,8 @@ from sandbox.server import create_app
 from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
 from tui.core.errors import ProxyError
-from tui.credentials import Credentials, CredentialsError
-from tui.live import LiveBackend, RateLimiter, backend_from_args
+from tui.live.client import LiveBackend, RateLimiter, backend_from_args
+from tui.live.credentials import Credentials, CredentialsError
 
 SPEC = reference(PROXY_SPEC)
 

@@ -52,7 +52,7 @@ from tui.core.wire import (
     parse_service,
     parse_session,
 )
-from tui.credentials import (
+from tui.live.credentials import (
     Credentials,
     CredentialsError,
     Hosts,
