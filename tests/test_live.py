@@ -19,8 +19,9 @@ from sandbox.server import create_app
 from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
 from tui.core.errors import ProxyError
-from tui.live.client import LiveBackend, RateLimiter, backend_from_args
+from tui.live.client import LiveBackend, backend_from_args
 from tui.live.credentials import Credentials, CredentialsError
+from tui.live.transport import RateLimiter
 
 SPEC = reference(PROXY_SPEC)
 
@@ -232,7 +233,7 @@ async def test_503_until_the_tries_run_out(backend, respx_mock, clock):
         await backend.list_services()
     assert (info.value.code, info.value.status) == (20503, 503)
     assert "gave up after 4 tries" in info.value.message
-    assert route.call_count == backend.retry.tries == 4
+    assert route.call_count == backend.transport.retry.tries == 4
     assert clock.sleeps == [0.375, 0.75, 1.5]  # doubling, each half fixed and half jitter
     assert_clean_error(info.value)
 
@@ -518,7 +519,7 @@ async def test_bulk_adds_are_paced_under_30_a_second(respx_mock, clock):
 # -- secrets ------------------------------------------------------------------------------------------------
 
 async def test_no_repr_shows_a_secret(backend):
-    assert_no_secret(backend, backend._client, backend._credentials, backend.hosts)
+    assert_no_secret(backend, backend.transport, backend.transport.client, backend._credentials, backend.hosts)
     assert "AC…aaaa" in repr(backend)
 
 
