@@ -73,8 +73,8 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     import httpx
 
     from sandbox.server.app import create_app
-    from tui.credentials import Credentials
-    from tui.live import LiveBackend
+    from tui.live.client import LiveBackend
+    from tui.live.credentials import Credentials
 
     account = SandboxAccount.create(tmp_path / "sandbox.json")
     sandbox = SandboxBackend(account)
@@ -101,8 +101,8 @@ async def live_http_world(tmp_path: Path) -> AsyncIterator[World]:
 
     from sandbox.commands import listen
     from sandbox.server.app import create_app
-    from tui.credentials import Credentials
-    from tui.live import LiveBackend
+    from tui.live.client import LiveBackend
+    from tui.live.credentials import Credentials
 
     account = SandboxAccount.create(tmp_path / "sandbox.json")
     sandbox = SandboxBackend(account)

@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.server_process import command, serving  # noqa: E402
-from tui.credentials import Credentials  # noqa: E402
-from tui.live import LiveBackend  # noqa: E402
+from tui.live.client import LiveBackend  # noqa: E402
+from tui.live.credentials import Credentials  # noqa: E402
 
 
 async def timed(fn, runs: int) -> float:

@@ -78,7 +78,7 @@ def test_live_without_credentials_says_what_to_set(tmp_path, started, capsys):
 
 
 def test_live_when_the_live_backend_is_missing_is_a_clear_error(monkeypatch, started, capsys):
-    monkeypatch.setitem(sys.modules, "tui.live", None)  # import fails as if it did not exist
+    monkeypatch.setitem(sys.modules, "tui.live.client", None)  # import fails as if it did not exist
     code, err = run(["--live"], capsys)
     assert code == 1 and "the live backend is not available" in err and "--sandbox" in err
 
@@ -93,10 +93,9 @@ def test_credentials_in_the_environment_choose_live(monkeypatch, started, capsys
         async def aclose(self):
             made.append("closed")
 
-    fake = types.ModuleType("tui.live")
-    fake.CredentialsError = type("CredentialsError", (Exception,), {})
+    fake = types.ModuleType("tui.live.client")
     fake.backend_from_args = lambda args: made.append(args) or FakeLive()
-    monkeypatch.setitem(sys.modules, "tui.live", fake)
+    monkeypatch.setitem(sys.modules, "tui.live.client", fake)
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", FakeLive.account_sid)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-a-real-token")
     code, err = run([], capsys)

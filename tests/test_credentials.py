@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tui.credentials import (
+from tui.live.credentials import (
     CredentialsError,
     Hosts,
     check_base_url,

@@ -20,8 +20,9 @@ from sandbox.server.app import create_app
 from tests.reference_files import PROXY_SPEC, reference
 from tui import __version__
 from tui.core.errors import ProxyError
-from tui.credentials import Credentials, CredentialsError
-from tui.live import LiveBackend, RateLimiter, backend_from_args
+from tui.live.client import LiveBackend, backend_from_args
+from tui.live.credentials import Credentials, CredentialsError
+from tui.live.transport import RateLimiter, Resend
 
 SPEC = reference(PROXY_SPEC)
 
@@ -233,7 +234,7 @@ async def test_503_until_the_tries_run_out(backend, respx_mock, clock):
         await backend.list_services()
     assert (info.value.code, info.value.status) == (20503, 503)
     assert "gave up after 4 tries" in info.value.message
-    assert route.call_count == backend.retry.tries == 4
+    assert route.call_count == backend.transport.retry.tries == 4
     assert clock.sleeps == [0.375, 0.75, 1.5]  # doubling, each half fixed and half jitter
     assert_clean_error(info.value)
 
@@ -369,6 +370,58 @@ async def test_a_service_create_that_timed_out_but_was_applied_is_found_by_name(
     respx_mock.get(f"{PROXY}/Services").respond(200, json=listing)
     service = await backend.create_service("My Service")
     assert service.sid == KS and post.call_count == 1
+
+
+def services_page(next_url: str | None) -> dict:
+    body = example("/v1/Services", "get", "200")
+    body["services"], body["meta"]["next_page_url"] = [], next_url
+    return body
+
+
+async def test_a_lost_create_looks_through_at_most_100_pages_then_is_sent_again(backend, respx_mock):
+    post = respx_mock.post(f"{PROXY}/Services").mock(side_effect=[
+        httpx.ReadTimeout("timed out"), httpx.Response(201, json=example("/v1/Services", "post", "201"))])
+
+    def endless(request: httpx.Request) -> httpx.Response:  # every page has a new next page
+        n = int(request.url.params.get("Page", 0)) + 1
+        return httpx.Response(200, json=services_page(f"{PROXY}/Services?PageSize=100&Page={n}&PageToken=PA{n}"))
+
+    listing = respx_mock.get(f"{PROXY}/Services").mock(side_effect=endless)
+    assert (await backend.create_service("My Service")).sid == KS
+    assert listing.call_count == 100 and post.call_count == 2
+    assert listing.calls[0].request.url.params["PageSize"] == "100"
+
+
+async def test_a_lost_create_whose_look_up_pages_in_a_circle_says_it_may_exist(backend, respx_mock):
+    post = respx_mock.post(f"{PROXY}/Services").mock(side_effect=httpx.ReadTimeout("timed out"))
+    listing = respx_mock.get(f"{PROXY}/Services").respond(
+        200, json=services_page(f"{PROXY}/Services?PageSize=100&Page=1&PageToken=PA1"))
+    with pytest.raises(ProxyError) as info:
+        await backend.create_service("My Service")
+    assert "may or may not have taken effect, and checking failed (20500" in info.value.message
+    assert "same page" in info.value.message
+    assert post.call_count == 1 and listing.call_count == 2
+    assert_clean_error(info.value)
+
+
+async def test_a_lost_create_never_follows_a_look_up_page_to_another_host(backend, respx_mock):
+    post = respx_mock.post(f"{PROXY}/Services").mock(side_effect=httpx.ReadTimeout("timed out"))
+    respx_mock.get(f"{PROXY}/Services").respond(200, json=services_page("https://evil.example.com/v1/Services"))
+    with pytest.raises(ProxyError) as info:
+        await backend.create_service("My Service")
+    assert "checking failed (20422" in info.value.message
+    assert post.call_count == 1
+    assert [str(c.request.url.host) for c in respx_mock.calls] == ["proxy.twilio.com", "proxy.twilio.com"]
+
+
+@pytest.mark.parametrize("resend, blind, gone_is_done", [
+    (Resend.READ, True, False),
+    (Resend.IDEMPOTENT, True, False),
+    (Resend.DELETE, True, True),
+    (Resend.CONFIRM_FIRST, False, False),
+])
+def test_each_resend_says_how_a_request_may_go_again(resend, blind, gone_is_done):
+    assert (resend.blind, resend.gone_is_done) == (blind, gone_is_done)
 
 
 # -- paging ---------------------------------------------------------------------------------------------
@@ -519,7 +572,7 @@ async def test_bulk_adds_are_paced_under_30_a_second(respx_mock, clock):
 # -- secrets ------------------------------------------------------------------------------------------------
 
 async def test_no_repr_shows_a_secret(backend):
-    assert_no_secret(backend, backend._client, backend._credentials, backend.hosts)
+    assert_no_secret(backend, backend.transport, backend.transport.client, backend._credentials, backend.hosts)
     assert "AC…aaaa" in repr(backend)
 
 

@@ -84,7 +84,8 @@ def sandbox_backend(path: str | Path) -> Any:
 
 def open_live(args: argparse.Namespace) -> Any:
     try:
-        from tui.live import CredentialsError, backend_from_args
+        from tui.live.client import backend_from_args
+        from tui.live.credentials import CredentialsError
     except ImportError as exc:
         raise LaunchError(f"the live backend is not available in this build ({exc.name or exc}); "
                           "use --sandbox PATH") from None
