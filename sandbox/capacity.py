@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sandbox import rules
 from tui.core.phone import iso_country
+from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class Need:
 Group = tuple[str | None, str | None]
 
 
-def group_of(identifier: str, pool_countries: set[str], geo_match_level: str = "country") -> Group:
+def group_of(identifier: str, pool_countries: set[str], geo_match_level: str = DEFAULT_GEO_MATCH_LEVEL) -> Group:
     """(country, area code or None) whose pool numbers can serve this identifier."""
     country = rules.match_country(iso_country(identifier), pool_countries)
     npa = rules.area_code(identifier) if rules.uses_area_code(geo_match_level, identifier) else None
@@ -87,7 +88,7 @@ def _needs(per_identifier: dict[str, int], pool: Sequence[PoolNumber], geo_match
 
 
 def needed_now(active: Iterable[tuple[str, str]], pool: Sequence[PoolNumber],
-               geo_match_level: str = "country", mode: str | None = None) -> list[Need]:
+               geo_match_level: str = DEFAULT_GEO_MATCH_LEVEL, mode: str | None = None) -> list[Need]:
     """From (identifier, session sid) of every participant of an active session: each group's
     need now against what the pool has; the groups short of numbers first."""
     sessions: dict[str, set[str]] = defaultdict(set)
@@ -113,7 +114,7 @@ def peak_concurrency(intervals: Iterable[tuple[float, float]]) -> int:
 
 
 def needed_over_time(intervals: Iterable[tuple[str, float, float]], pool: Sequence[PoolNumber],
-                     geo_match_level: str = "country", mode: str | None = None) -> list[Need]:
+                     geo_match_level: str = DEFAULT_GEO_MATCH_LEVEL, mode: str | None = None) -> list[Need]:
     """From (identifier, start, end) of every session participation over a run: each group's
     peak need against what the pool has (what a pool must hold to never answer 80208)."""
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -13,6 +13,7 @@ from tui.core.errors import ProxyError
 from tui.core.phone import InvalidNumber, parse_e164
 from tui.core.resources import (
     ACTIVE_STATUSES,
+    DEFAULT_GEO_MATCH_LEVEL,
     DEFAULT_PAGE_SIZE,
     GEO_MATCH_LEVELS,
     MAX_PAGE_SIZE,
@@ -392,7 +393,7 @@ def area_code(e164: str) -> str | None:
 def uses_area_code(geo_match_level: str, identifier: str) -> bool:
     """Area-code matching applies in North America only. The sandbox has no overlay or
     distance data, so extended-area-code, overlay and radius match the area code too."""
-    return geo_match_level != "country" and area_code(identifier) is not None
+    return geo_match_level != DEFAULT_GEO_MATCH_LEVEL and area_code(identifier) is not None
 
 
 def required_capabilities(mode: str) -> tuple[str, ...]:

@@ -70,6 +70,12 @@ class SessionBook:
         self.expiry[sid] = when
         heapq.heappush(self.due, (when, self.doc_of[sid], sid))
 
+    def next_expiry(self) -> datetime | None:
+        """When the next active session expires (stale heap entries, left by a close or a ttl change, dropped)."""
+        while self.due and self.expiry.get(self.due[0][2]) != self.due[0][0]:
+            heapq.heappop(self.due)
+        return self.due[0][0] if self.due else None
+
     def pop_due(self, now: datetime) -> list[tuple[str, datetime]]:
         """The active sessions whose expiry is at or before `now` (earliest first), taken off the index."""
         out = []
@@ -198,7 +204,7 @@ class SessionLedger:
     def due(self, service_sid: str, now: datetime) -> bool:
         """Has an active session of this pool reached its expiry?"""
         book = self.books.get(service_sid)
-        return bool(book and book.due and book.due[0][0] <= now)
+        return book is not None and book.next_expiry() is not None and book.next_expiry() <= now
 
     def session(self, service_sid: str, sid: str) -> Record | None:
         doc_id = self.books[service_sid].doc_of.get(sid)

@@ -27,7 +27,7 @@ import phonenumbers
 
 from sandbox import capacity, rules
 from tui.core.errors import ProxyError
-from tui.core.resources import SESSION_MODES, PhoneNumber, Service
+from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, SESSION_MODES, PhoneNumber, Service
 from tui.core.seam import SessionBackend, all_items
 
 HISTORY = 120  # utilisation points kept for the chart
@@ -168,7 +168,7 @@ class Snapshot:
     errors_by_code: dict[int | None, int]  # the whole run
     needs_now: list[capacity.Need]  # the demand of this tick against the pool
     needs_peak: list[capacity.Need]  # the run's peak demand against the pool
-    geo_match_level: str = "country"
+    geo_match_level: str = DEFAULT_GEO_MATCH_LEVEL
 
     @property
     def shortfall(self) -> int:
@@ -211,7 +211,7 @@ class TrafficEngine:
 
     @property
     def geo_match_level(self) -> str:
-        return self.service.geo_match_level or "country"
+        return self.service.geo_match_level or DEFAULT_GEO_MATCH_LEVEL
 
     async def _read_pool(self) -> list[PhoneNumber]:
         return await all_items(self.backend.list_numbers, self.service.sid)

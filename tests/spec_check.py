@@ -16,6 +16,7 @@ import httpx
 import jsonschema
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from tests.reference_files import ERROR_CODES, NUMBERS_SPEC, PROXY_SPEC, reference
 
@@ -40,15 +41,28 @@ def reference_file(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def specs() -> dict[str, OpenAPI]:
+def proxy_description() -> dict[str, Any]:
     proxy = copy.deepcopy(reference_file(PROXY_SPEC))
     # One documented deviation: Twilio's Proxy docs (and the rules README) list geo_match_level
     # "extended-area-code", which the spec's enum omits; the sandbox accepts and returns it.
     proxy["components"]["schemas"]["service_enum_geo_match_level"]["enum"].append("extended-area-code")
+    return proxy
+
+
+@functools.cache
+def specs() -> dict[str, OpenAPI]:
     return {
-        "/v1/": OpenAPI.from_dict(proxy),
+        "/v1/": OpenAPI.from_dict(proxy_description()),
         "/2010-04-01/": OpenAPI.from_dict(reference_file(NUMBERS_SPEC)),
     }
+
+
+def check_resource(data: dict[str, Any], schema: str) -> None:
+    """Fail unless `data` is a valid instance of the named component schema (OpenAPI 3.0 rules:
+    nullable, formats) of the Proxy description, or of the IncomingPhoneNumbers one."""
+    spec = proxy_description() if schema.startswith("proxy.") else reference_file(NUMBERS_SPEC)
+    root = {**spec["components"]["schemas"][schema], "components": spec["components"]}
+    OAS30Validator(root, format_checker=oas30_format_checker).validate(data)
 
 
 @functools.cache
