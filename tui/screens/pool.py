@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -31,9 +30,8 @@ from tui.screens.messages import (
     ReservationSaved,
     StatsLoaded,
 )
-from tui.screens.pool_traffic import PoolTrafficActions, drain_status
-from tui.screens.services import format_ttl
-from tui.widgets.cells import capabilities_tag
+from tui.screens.pool_traffic import PoolTrafficActions
+from tui.widgets.cells import capabilities_tag, drain_status, format_ttl, in_use_cell, mark_cell
 from tui.widgets.gauge import PoolGauges
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
@@ -55,17 +53,6 @@ MUTATING_BINDINGS = (
 # footer (it is full at 130 columns).
 TRAFFIC_BINDINGS = (("v", "sessions", "Sessions holding the number"), ("s", "simulate", "Simulate traffic"))
 DRAIN_BINDING = ("D", "drain", "Drain (reserve, remove at in_use 0)")  # mutating
-
-
-def reserved_cell(number: PhoneNumber, pending: bool = False) -> Text:
-    text = Text("reserved", style="bold cyan") if number.is_reserved else Text("-", style="dim")
-    if pending:
-        text.append("…", style="italic")  # shown at once, not yet saved
-    return text
-
-
-def in_use_cell(number: PhoneNumber) -> Text:
-    return Text(str(number.in_use), style="bold magenta" if number.in_use else "dim")
 
 
 def matches(number: PhoneNumber, needle: str) -> bool:
@@ -258,7 +245,7 @@ class PoolScreen(PoolTrafficActions, Screen):
 
     def cells(self, number: PhoneNumber) -> tuple:
         return (
-            Text("●", style="bold yellow") if number.sid in self.marks else "",
+            mark_cell(number.sid in self.marks),
             format_international(number.phone_number),
             (number.friendly_name or "")[:28],
             number.iso_country or "?",
@@ -340,7 +327,7 @@ class PoolScreen(PoolTrafficActions, Screen):
         if number.sid in table.rows:
             table.update_cell(number.sid, "reserved", self.reserved_text(number))
             table.update_cell(number.sid, "in_use", in_use_cell(number))
-            table.update_cell(number.sid, "mark", Text("●", style="bold yellow") if number.sid in self.marks else "")
+            table.update_cell(number.sid, "mark", mark_cell(number.sid in self.marks))
         self.update_detail()
 
     def forget(self, number: PhoneNumber) -> None:

@@ -14,13 +14,7 @@ from rich.text import Text
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
 from tui.screens.traffic_messages import DrainFailed, DrainFinished, DrainProgress
-
-
-def drain_status(number: PhoneNumber) -> str:
-    left = number.in_use
-    if not left:
-        return "draining: no session left, removing…"
-    return f"draining: {left} session{'s' if left != 1 else ''} left (removed when 0; D cancels)"
+from tui.widgets.cells import reserved_cell
 
 
 class PoolTrafficActions:
@@ -31,11 +25,7 @@ class PoolTrafficActions:
     refresh_on_resume: bool
 
     def reserved_text(self, number: PhoneNumber) -> Text:
-        from tui.screens.pool import reserved_cell
-
-        if number.sid in self.draining:
-            return Text("draining", style="bold yellow")
-        return reserved_cell(number, number.sid in self.pending)  # type: ignore[attr-defined]
+        return reserved_cell(number, number.sid in self.pending, number.sid in self.draining)  # type: ignore[attr-defined]
 
     # -- v: the sessions holding the highlighted number ------------------------------------------------
 
