@@ -211,7 +211,8 @@ async def test_drain_waits_for_the_session_then_removes_the_number(tmp_path):
         assert "in 1 active session" in s.text("#confirm-body")
         await s.press("y")
         assert s.account.get_number(svc, number.sid).is_reserved
-        await wait_until(s, lambda: s.screen.polling == set() and s.screen.draining[number.sid] is not None)
+        drains = s.screen.drains
+        await wait_until(s, lambda: drains.polling == set() and drains.handle(number.sid) is not None)
         for _ in range(3):  # several polls: the session still holds it, so it stays
             await s.pilot.pause(0.25)
         assert row_of(s, number.sid)["reserved"] == "draining"
@@ -223,7 +224,7 @@ async def test_drain_waits_for_the_session_then_removes_the_number(tmp_path):
         assert number.sid not in {n.sid for n in pool_order(s.account, "support-line")}
         assert f"{format_international(number.phone_number)} drained and removed from support-line" \
             in s.notes_text()
-        assert s.screen.draining == {}
+        assert s.screen.drains.handles == {}
 
 
 async def test_drain_can_be_cancelled_and_the_number_stays_reserved(tmp_path):
