@@ -11,15 +11,15 @@ changes the pictures only when the app's look changed.
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.app_fixtures import FIXED_NOW, settle  # noqa: E402
+from tests.app_fixtures import fixed_clock, settle  # noqa: E402
 
 SIZE = (130, 36)
 LABEL = "~/.local/share/proxy-pool/sandbox.json"
@@ -27,11 +27,15 @@ SIMULATION = {"sim-participants": "30", "sim-each": "10", "sim-length": "6", "si
               "sim-countries": "GB:40, DE:30, AU:20, US:10"}
 
 
-def build_demo(path: Path):
-    from sandbox.commands import build_sandbox
+def build_demo(path: Path, seed: int = 7):
+    """The demo sandbox as `proxy-pool sandbox init` builds it, on the fixed clock (for its whole life)."""
+    from sandbox.account import SandboxAccount
+    from sandbox.demo import populate_demo
 
-    with mock.patch("sandbox.account.utcnow", lambda: FIXED_NOW):
-        return build_sandbox(path, kind="demo", seed=7)
+    account = SandboxAccount.create(path, origin={"kind": "demo", "seed": seed, "scale": None},
+                                    rng=random.Random(seed), clock=fixed_clock)
+    populate_demo(account, seed)
+    return account
 
 
 async def shoot(path: Path) -> list[str]:
@@ -49,7 +53,9 @@ async def shoot(path: Path) -> list[str]:
     first_service = account.list_services(50).items[0].sid
     page = account.list_numbers(first_service, 50).items
     busy_row = next(i for i, n in enumerate(page) if i >= 2 and not n.is_reserved)
-    account.in_use[page[busy_row].sid] = 2
+    for identifier in ("+14155550901", "+14155550902"):  # two real sessions hold it: in_use 2
+        account.create_session(first_service, participants=[
+            {"identifier": identifier, "proxy_identifier_sid": page[busy_row].sid}])
     written: list[str] = []
 
     async def save(name: str) -> None:
@@ -66,30 +72,29 @@ async def shoot(path: Path) -> list[str]:
             await settle(pilot)
 
     try:
-        with mock.patch("sandbox.account.utcnow", lambda: FIXED_NOW):
-            async with app.run_test(size=SIZE, notifications=True) as pilot:
-                await save("services.svg")
-                await keys("enter", "down", "down")
-                await save("pool.svg")
-                await keys("d")
-                await save("remove-confirmation.svg")
-                await keys("escape", "a")
-                await save("add-dialog.svg")
-                await keys("escape", "question_mark")
-                await save("help.svg")
-                await keys("escape", *["down"] * (busy_row - 2))
-                # an error: removing a number that active sessions hold (80611), and the offer to reserve it
-                await keys("d", "y")
-                await save("error.svg")
-                await keys("n")
-                await save("error-notification.svg")
-                # Simulate: traffic through the tradepost pool until some people need more numbers than it has
-                await keys("escape", "down", "down", "enter", "s")
-                for field_id, value in SIMULATION.items():
-                    app.screen.query_one(f"#{field_id}", Input).value = value
-                await keys(*["n"] * 12)
-                app.clear_notifications()
-                await save("simulate.svg")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await save("services.svg")
+            await keys("enter", "down", "down")
+            await save("pool.svg")
+            await keys("d")
+            await save("remove-confirmation.svg")
+            await keys("escape", "a")
+            await save("add-dialog.svg")
+            await keys("escape", "question_mark")
+            await save("help.svg")
+            await keys("escape", *["down"] * (busy_row - 2))
+            # an error: removing a number that active sessions hold (80611), and the offer to reserve it
+            await keys("d", "y")
+            await save("error.svg")
+            await keys("n")
+            await save("error-notification.svg")
+            # Simulate: traffic through the tradepost pool until some people need more numbers than it has
+            await keys("escape", "down", "down", "enter", "s")
+            for field_id, value in SIMULATION.items():
+                app.screen.query_one(f"#{field_id}", Input).value = value
+            await keys(*["n"] * 12)
+            app.clear_notifications()
+            await save("simulate.svg")
     finally:
         backend.close()
     return written

@@ -1,7 +1,8 @@
 """Deterministic sandboxes for the app's tests, snapshots, screenshots and benchmark.
 
-Fixed seed and a fixed clock, so SIDs and dates (and therefore snapshots) never change.
-Built directly with SandboxAccount (create + buy_numbers + create_service + add_numbers_bulk).
+Fixed seed and a fixed clock (the account's clock=), so SIDs and dates (and therefore
+snapshots) never change. Built directly with SandboxAccount (create + buy_numbers +
+create_service + add_numbers_bulk).
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 import contextlib
 import io
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from rich.console import Console
 
@@ -29,10 +29,9 @@ GB_NUMBERS = [f"+4420794601{i:02d}" for i in range(20)]
 NAMES = ("Support", "Dispatch", "Courier", "Rider", "Host", "Guest", "Driver", "Agent")
 
 
-@contextlib.contextmanager
-def fixed_clock(now: datetime = FIXED_NOW) -> Iterator[None]:
-    with mock.patch("sandbox.account.utcnow", lambda: now):
-        yield
+def fixed_clock() -> datetime:
+    """The clock of every sandbox built here: always FIXED_NOW."""
+    return FIXED_NOW
 
 
 def us_numbers(count: int, start: int = 0) -> list[str]:
@@ -64,25 +63,23 @@ def build_app_sandbox(path: Path, *, seed: int = 7) -> SandboxAccount:
     - marketplace-eu: 430 unreserved (86 %: the warning style) + 20 reserved
     - 6 free numbers, one more in a Messaging Service (cannot be added)
     """
-    rng = random.Random(seed)
-    with fixed_clock():
-        account = SandboxAccount.create(path, rng=rng, origin={"kind": "app-tests", "seed": seed})
-        account._rng = rng  # Service SIDs from the same seed
-        support = _specs(us_numbers(5, 0) + GB_NUMBERS[:3], rng, "Support")
-        deliveries = _specs(us_numbers(120, 100), rng, "Deliveries")
-        market = _specs(us_numbers(450, 1000), rng, "Market")
-        free = _specs(us_numbers(4, 5000) + GB_NUMBERS[10:12], rng, "Spare")
-        messaging = _specs(us_numbers(1, 6000), rng, "Campaign")
-        messaging[0]["messaging_service_sid"] = new_sid("MG", rng)
-        account.buy_numbers(support + deliveries + market + free + messaging)
+    rng = random.Random(seed)  # the account's SIDs (Services too) and the numbers' from one seed
+    account = SandboxAccount.create(path, rng=rng, clock=fixed_clock, origin={"kind": "app-tests", "seed": seed})
+    support = _specs(us_numbers(5, 0) + GB_NUMBERS[:3], rng, "Support")
+    deliveries = _specs(us_numbers(120, 100), rng, "Deliveries")
+    market = _specs(us_numbers(450, 1000), rng, "Market")
+    free = _specs(us_numbers(4, 5000) + GB_NUMBERS[10:12], rng, "Spare")
+    messaging = _specs(us_numbers(1, 6000), rng, "Campaign")
+    messaging[0]["messaging_service_sid"] = new_sid("MG", rng)
+    account.buy_numbers(support + deliveries + market + free + messaging)
 
-        s1 = account.create_service("support-line", default_ttl=3600)
-        s2 = account.create_service("deliveries", number_selection_behavior="avoid-sticky",
-                                    geo_match_level="area-code", default_ttl=86400)
-        s3 = account.create_service("marketplace-eu", default_ttl=0)
-        account.add_numbers_bulk(s1.sid, [(s["sid"], i in (1, 6)) for i, s in enumerate(support)])
-        account.add_numbers_bulk(s2.sid, [(s["sid"], i % 12 == 5) for i, s in enumerate(deliveries)])
-        account.add_numbers_bulk(s3.sid, [(s["sid"], i >= 430) for i, s in enumerate(market)])
+    s1 = account.create_service("support-line", default_ttl=3600)
+    s2 = account.create_service("deliveries", number_selection_behavior="avoid-sticky",
+                                geo_match_level="area-code", default_ttl=86400)
+    s3 = account.create_service("marketplace-eu", default_ttl=0)
+    account.add_numbers_bulk(s1.sid, [(s["sid"], i in (1, 6)) for i, s in enumerate(support)])
+    account.add_numbers_bulk(s2.sid, [(s["sid"], i % 12 == 5) for i, s in enumerate(deliveries)])
+    account.add_numbers_bulk(s3.sid, [(s["sid"], i >= 430) for i, s in enumerate(market)])
     return account
 
 
@@ -90,7 +87,6 @@ def build_full_pools(path: Path, *, services: int = 10, seed: int = 7) -> Sandbo
     """The scale case: `services` Services, each with a full pool (500 unreserved + 5,000 reserved)."""
     rng = random.Random(seed)
     account = SandboxAccount.create(path, rng=rng, origin={"kind": "scale", "services": services})
-    account._rng = rng
     per = 5500
     specs = _specs(us_numbers(per * services), rng, "Pool")
     account.buy_numbers(specs)
@@ -102,13 +98,13 @@ def build_full_pools(path: Path, *, services: int = 10, seed: int = 7) -> Sandbo
 
 
 def service_sid(account: SandboxAccount, name: str) -> str:
-    return account.service_by_name[name]
+    return account.service_named(name).sid
 
 
 # -- running the app in tests -----------------------------------------------------------------
 
 @dataclass
-class Session:
+class RunningApp:
     """A running app in a test: the app, its Pilot, the sandbox backend and every notification shown."""
 
     app: Any
@@ -134,7 +130,7 @@ class Session:
     async def open_pool(self, name: str) -> Any:
         """From the Services screen, open `name`'s pool with the keys a user would press."""
         table = self.app.screen.query_one("#services")
-        sid = self.account.service_by_name[name]
+        sid = service_sid(self.account, name)
         for _ in range(table.get_row_index(sid) - table.cursor_row):
             await self.pilot.press("down")
         await self.press("enter")
@@ -143,9 +139,23 @@ class Session:
     def notes_text(self) -> str:
         return "\n".join(f"{sev}|{title}|{message}" for sev, title, message in self.notes)
 
-    def table_rows(self, selector: str = "#numbers") -> list[list[str]]:
+    def table_rows(self, selector: str = "#numbers") -> list[dict[str, str]]:
+        """The table's rows as text, each keyed by column key ("sid", "reserved", ...)."""
         table = self.app.screen.query_one(selector)
-        return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        keys = column_keys(table)
+        return [dict(zip(keys, (str(cell) for cell in table.get_row_at(i)), strict=True))
+                for i in range(table.row_count)]
+
+    def hold(self, name: str, number: Any, identifier: str = "+14155550999") -> str:
+        """A real active session of Service `name` in which `identifier` holds `number` (one unit
+        of its in_use; a reserved number too, named explicitly); the session's SID."""
+        session = self.backend.call(self.account.create_session, service_sid(self.account, name), participants=[
+            {"identifier": identifier, "proxy_identifier_sid": number.sid}])
+        return session.sid
+
+    def close_session(self, name: str, session_sid: str) -> None:
+        self.backend.call(self.account.update_session, service_sid(self.account, name), session_sid,
+                          status="closed")
 
     def text(self, selector: str) -> str:
         """The plain text a Static shows (markup, Rich Text and tables alike)."""
@@ -156,6 +166,14 @@ class Session:
         console = Console(width=200, file=io.StringIO(), record=True)
         console.print(content)
         return console.export_text()
+
+
+def column_keys(table: Any) -> list[str]:
+    """A table's column keys in order: the pool's PoolTable or a Textual DataTable."""
+    columns = table.columns
+    if isinstance(columns, dict):  # DataTable: ColumnKey -> Column
+        return [str(key.value) for key in columns]
+    return [column.key for column in columns]
 
 
 async def settle(pilot: Any, rounds: int = 3) -> None:
@@ -169,23 +187,23 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
 @contextlib.asynccontextmanager
 async def running_app(tmp_path: Path, *, read_only: bool = False, page_size: int = 50,
                       size: tuple[int, int] = (130, 36), backend: Any = None,
-                      account: SandboxAccount | None = None) -> AsyncIterator[Session]:
+                      account: SandboxAccount | None = None) -> AsyncIterator[RunningApp]:
     from tui.app import create_app
 
     sandbox = SandboxBackend(account or build_app_sandbox(tmp_path / "sandbox.json"))
     app = create_app(backend or sandbox, read_only=read_only, page_size=page_size)
-    session = Session(app, None, sandbox)
+    running = RunningApp(app, None, sandbox)
     shown = app.notify
 
     def recording(message: str, *, title: str = "", severity: str = "information", **kw: Any) -> None:
-        session.notes.append((severity, title, str(message)))
+        running.notes.append((severity, title, str(message)))
         shown(message, title=title, severity=severity, **kw)
 
     app.notify = recording
     try:
         async with app.run_test(size=size) as pilot:
-            session.pilot = pilot
+            running.pilot = pilot
             await settle(pilot)
-            yield session
+            yield running
     finally:
         sandbox.close()

@@ -3,7 +3,7 @@ a typed SID or E.164 number validated as you type, and the "reserved" checkbox."
 
 from __future__ import annotations
 
-from tests.app_fixtures import running_app
+from tests.app_fixtures import running_app, service_sid
 from tests.paging import every_item
 from tui.core.phone import format_international
 
@@ -32,7 +32,7 @@ async def test_dialog_lists_free_numbers_first_and_marks_the_ones_that_cannot_be
         assert any("✗ in Messaging Service MG" in t for t in blocked)
         assert any("✗ in Service deliveries" in t for t in blocked)
         # numbers already in this pool are not offered at all
-        own = s.account.list_numbers(s.account.service_by_name["support-line"], 50).items
+        own = s.account.list_numbers(service_sid(s.account, "support-line"), 50).items
         assert not any(format_international(n.phone_number) in t for n in own for t, _ in options)
         assert "6 can be added" in s.text("#free-title")
 
@@ -60,7 +60,7 @@ async def test_validation_as_you_type(tmp_path):
 async def test_add_typed_number_reserved(tmp_path):
     async with running_app(tmp_path) as s:
         await s.open_pool("support-line")
-        sid = s.account.service_by_name["support-line"]
+        sid = service_sid(s.account, "support-line")
         await s.press("a")
         await s.press(*"+14155555001")
         await s.press("tab", "space")  # to the checkbox, tick it
@@ -69,7 +69,7 @@ async def test_add_typed_number_reserved(tmp_path):
         assert type(s.screen).__name__ == "PoolScreen"
         added = [n for n in s.account.list_numbers(sid, 50).items if n.phone_number == "+14155555001"]
         assert len(added) == 1 and added[0].is_reserved
-        assert "+1 415-555-5001" in [r[1] for r in s.table_rows()]
+        assert "+1 415-555-5001" in [r["number"] for r in s.table_rows()]
         assert "Added +1 415-555-5001 to support-line (reserved)" in s.notes_text()
         assert "numbers 1–9 of 9" in s.text("#pager")
 
@@ -77,7 +77,7 @@ async def test_add_typed_number_reserved(tmp_path):
 async def test_add_by_picking_from_the_list_and_by_sid(tmp_path):
     async with running_app(tmp_path) as s:
         await s.open_pool("support-line")
-        sid = s.account.service_by_name["support-line"]
+        sid = service_sid(s.account, "support-line")
         spare = free_numbers(s.account)
         await s.press("a", "tab", "tab", "enter")  # input -> checkbox -> list; enter picks the first free one
         assert s.screen.query_one("#number-input").value == spare[0].phone_number
@@ -92,7 +92,7 @@ async def test_add_by_picking_from_the_list_and_by_sid(tmp_path):
 async def test_escape_cancels_and_a_refusal_is_a_notification(tmp_path):
     async with running_app(tmp_path) as s:
         await s.open_pool("support-line")
-        sid = s.account.service_by_name["support-line"]
+        sid = service_sid(s.account, "support-line")
         before = s.account.pool_stats(sid)
         await s.press("a", *"+14155555002", "escape")
         assert type(s.screen).__name__ == "PoolScreen"

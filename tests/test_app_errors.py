@@ -66,7 +66,7 @@ async def test_unexpected_exception_in_a_mutation_rolls_back_and_notifies(tmp_pa
     async with await faulty_session(tmp_path, set_reserved=RuntimeError("disk on fire")) as s:
         await s.open_pool("support-line")
         await s.press("r")
-        assert s.table_rows()[0][5] == "-"
+        assert s.table_rows()[0]["reserved"] == "-"
         assert "Unexpected error" in s.notes_text() and "RuntimeError: disk on fire" in s.notes_text()
         assert s.app.is_running
 
@@ -74,10 +74,10 @@ async def test_unexpected_exception_in_a_mutation_rolls_back_and_notifies(tmp_pa
 async def test_remove_timeout_is_reported_and_the_row_stays(tmp_path):
     async with await faulty_session(tmp_path, remove_number=httpx.ReadTimeout("timed out")) as s:
         await s.open_pool("support-line")
-        first = s.table_rows()[0][7]
+        first = s.table_rows()[0]["sid"]
         await s.press("d", "y")
         assert "Network error" in s.notes_text() and "ReadTimeout" in s.notes_text()
-        assert s.table_rows()[0][7] == first
+        assert s.table_rows()[0]["sid"] == first
 
 
 async def test_an_unexpected_crash_in_a_real_run_is_one_line_not_a_traceback(tmp_path):

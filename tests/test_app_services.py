@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.color import Color
 
-from tests.app_fixtures import running_app
+from tests.app_fixtures import running_app, service_sid
 from tui.core.sids import mask_sid
 
 
@@ -27,9 +27,9 @@ class LiveLooking:
 async def test_services_table_and_sandbox_badge_with_path(tmp_path):
     async with running_app(tmp_path) as s:
         rows = s.table_rows("#services")
-        assert rows[0][:5] == ["support-line", s.account.service_by_name["support-line"], "prefer-sticky",
-                               "country", "1h"]
-        assert rows[1][2:5] == ["avoid-sticky", "area-code", "1d"]
+        assert [rows[0][k] for k in ("name", "sid", "selection", "geo", "ttl")] == [
+            "support-line", service_sid(s.account, "support-line"), "prefer-sticky", "country", "1h"]
+        assert [rows[1][k] for k in ("selection", "geo", "ttl")] == ["avoid-sticky", "area-code", "1d"]
         badge = s.screen.query_one("#world-badge")
         sid = s.account.account_sid
         assert s.text("#world-badge").strip() == f"SANDBOX AC…{sid[-4:]} {tmp_path / 'sandbox.json'}"
@@ -59,7 +59,7 @@ async def test_live_badge_masks_the_account_sid_in_another_style(tmp_path, monke
 async def test_filter_services_by_name_and_enter_opens_the_match(tmp_path):
     async with running_app(tmp_path) as s:
         await s.press("slash", *"deliv")
-        assert [r[0] for r in s.table_rows("#services")] == ["deliveries"]
+        assert [r["name"] for r in s.table_rows("#services")] == ["deliveries"]
         assert "1 of 3 Services match" in s.text("#status")
         await s.press("enter", "enter")  # keep the filter, then open the highlighted Service
         assert type(s.screen).__name__ == "PoolScreen" and s.screen.service.unique_name == "deliveries"
@@ -72,7 +72,7 @@ async def test_read_only_shows_badge_and_registers_no_mutating_key(tmp_path):
     async with running_app(tmp_path, read_only=True) as s:
         assert "READ-ONLY" in s.text("#read-only-badge")
         await s.open_pool("support-line")
-        sid = s.account.service_by_name["support-line"]
+        sid = service_sid(s.account, "support-line")
         before = s.account.list_numbers(sid, 50).items
         keys = {binding.action for _, binding in s.screen._bindings}
         assert not keys & {"toggle_reserved", "remove", "add"}
@@ -90,14 +90,14 @@ async def test_every_pool_action_is_in_the_command_palette(tmp_path):
         assert {"Next page", "Prev page", "Mark", "Filter", "Back", "Refresh", "Reserve/unreserve", "Remove",
                 "Add number", "Keys", "Quit"} <= titles
         # running one from the palette does what the key does
-        first = s.table_rows()[0][7]
+        first = s.table_rows()[0]["sid"]
         await s.press("ctrl+p")
         assert type(s.screen).__name__ == "CommandPalette"
         await s.press(*"Reserve/unreserve")
         await s.press("enter")
         assert type(s.screen).__name__ == "PoolScreen"
-        assert s.account.get_number(s.account.service_by_name["support-line"], first).is_reserved
-        assert s.table_rows()[0][5] == "reserved"
+        assert s.account.get_number(service_sid(s.account, "support-line"), first).is_reserved
+        assert s.table_rows()[0]["reserved"] == "reserved"
 
 
 async def test_help_lists_every_key(tmp_path):

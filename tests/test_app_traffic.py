@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.backend import SandboxBackend
-from tests.app_fixtures import build_app_sandbox, running_app
+from tests.app_fixtures import build_app_sandbox, running_app, service_sid
 from tests.test_app_pool import pool_order
 from tui.core.phone import format_international
 
@@ -29,19 +29,7 @@ def fast(s) -> None:
 
 
 def sessions(s, name: str) -> list:
-    return s.account.list_sessions(s.account.service_by_name[name], 100).items
-
-
-def hold(s, name: str, number, identifier: str = "+14155550999") -> str:
-    """An active session in which `identifier` holds `number` (what in_use counts); its SID."""
-    sid = s.account.service_by_name[name]
-    session = s.backend.call(s.account.create_session, sid, participants=[
-        {"identifier": identifier, "proxy_identifier_sid": number.sid}])
-    return session.sid
-
-
-def close(s, name: str, session_sid: str) -> None:
-    s.backend.call(s.account.update_session, s.account.service_by_name[name], session_sid, status="closed")
+    return s.account.list_sessions(service_sid(s.account, name), 100).items
 
 
 def log_text(s) -> str:
@@ -70,12 +58,12 @@ async def test_simulate_step_play_pause_reset(tmp_path):
         opened = sessions(s, "support-line")
         assert opened and all(x.is_active for x in opened)
         busiest = s.table_rows("#sim-busiest")
-        assert busiest and int(busiest[0][2]) >= 1
+        assert busiest and int(busiest[0]["in_use"]) >= 1
         in_use = {n.phone_number: n.in_use for n in pool_order(s.account, "support-line")}
-        assert all(in_use[_e164(s, row[0])] == int(row[2]) for row in busiest)
+        assert all(in_use[_e164(s, row["number"])] == int(row["in_use"]) for row in busiest)
         assert "Pool utilisation:" in s.text("#sim-utilisation-label")
         assert len(s.screen.query_one("#sim-utilisation").data) == 1
-        assert [r[0] for r in s.table_rows("#sim-needs")] == ["US"]
+        assert [r["group"] for r in s.table_rows("#sim-needs")] == ["US"]
 
         await s.pilot.press("space")  # play
         assert "PLAYING" in s.text("#sim-status")
@@ -112,7 +100,8 @@ async def test_simulate_too_small_pool_shows_80208_and_the_shortfall(tmp_path):
         log = log_text(s)
         assert "80208" in log and "No Available Unused Proxy" in log
         needs = s.table_rows("#sim-needs")
-        assert needs[0][0] == "GB" and needs[0][2:5] == ["3", "2", "short by 1"]
+        assert needs[0]["group"] == "GB" and [needs[0][k] for k in ("peak", "have", "verdict")] == [
+            "3", "2", "short by 1"]
         assert s.screen.query_one("#sim-needs").border_subtitle == "short by 1 number"
         assert "80208 ×" in s.screen.query_one("#sim-errors").border_subtitle
 
@@ -138,7 +127,7 @@ async def test_simulate_leaving_pauses_and_keeps_the_run(tmp_path):
         assert type(s.screen).__name__ == "PoolScreen"
         assert "sessions stay open" in s.notes_text()
         # the pool screen shows the run's in_use
-        shown = {row[7]: int(row[6]) for row in s.table_rows()}
+        shown = {row["sid"]: int(row["in_use"]) for row in s.table_rows()}
         assert shown == {n.sid: n.in_use for n in pool_order(s.account, "support-line")}
         assert sum(shown.values()) > 0
         await s.press("s")
@@ -187,16 +176,16 @@ async def test_simulate_from_the_command_palette(tmp_path):
 async def test_sessions_view_lists_the_active_sessions_holding_the_number(tmp_path):
     async with running_app(tmp_path) as s:
         first, second = pool_order(s.account, "support-line")[:2]
-        kept = hold(s, "support-line", first, "+14155550901")
-        other = hold(s, "support-line", first, "+14155550902")
-        closed = hold(s, "support-line", first, "+14155550903")
-        close(s, "support-line", closed)
+        kept = s.hold("support-line", first, "+14155550901")
+        other = s.hold("support-line", first, "+14155550902")
+        closed = s.hold("support-line", first, "+14155550903")
+        s.close_session("support-line", closed)
         await s.open_pool("support-line")
         await s.press("v")
         assert type(s.screen).__name__ == "SessionsViewScreen"
         rows = s.table_rows("#holding")
-        assert [r[0] for r in rows] == [kept, other]  # the closed one holds nothing
-        assert "+14155550901 → " + format_international(first.phone_number) in rows[0][5]
+        assert [r["sid"] for r in rows] == [kept, other]  # the closed one holds nothing
+        assert "+14155550901 → " + format_international(first.phone_number) in rows[0]["participants"]
         assert "2 active sessions hold this number (in_use 2)" in s.text("#holding-summary")
         await s.press("escape")
         await s.press("down", "v")
@@ -207,48 +196,49 @@ async def test_sessions_view_lists_the_active_sessions_holding_the_number(tmp_pa
 
 # -- draining -------------------------------------------------------------------------------------------------
 
-def row_of(s, sid: str) -> list[str] | None:
-    return next((r for r in s.table_rows() if r[7] == sid), None)
+def row_of(s, sid: str) -> dict[str, str] | None:
+    return next((r for r in s.table_rows() if r["sid"] == sid), None)
 
 
 async def test_drain_waits_for_the_session_then_removes_the_number(tmp_path):
     async with running_app(tmp_path) as s:
         fast(s)
         number = pool_order(s.account, "support-line")[0]
-        session = hold(s, "support-line", number)
-        svc = s.account.service_by_name["support-line"]
+        session = s.hold("support-line", number)
+        svc = service_sid(s.account, "support-line")
         await s.open_pool("support-line")
         await s.press("D")
         assert "in 1 active session" in s.text("#confirm-body")
         await s.press("y")
         assert s.account.get_number(svc, number.sid).is_reserved
-        await wait_until(s, lambda: s.screen.polling == set() and s.screen.draining[number.sid] is not None)
+        drains = s.screen.drains
+        await wait_until(s, lambda: drains.polling == set() and drains.handle(number.sid) is not None)
         for _ in range(3):  # several polls: the session still holds it, so it stays
             await s.pilot.pause(0.25)
-        assert row_of(s, number.sid)[5] == "draining"
+        assert row_of(s, number.sid)["reserved"] == "draining"
         assert "draining: 1 session left" in s.text("#detail")
         assert number.sid in {n.sid for n in pool_order(s.account, "support-line")}
 
-        close(s, "support-line", session)
+        s.close_session("support-line", session)
         await wait_until(s, lambda: row_of(s, number.sid) is None)
         assert number.sid not in {n.sid for n in pool_order(s.account, "support-line")}
         assert f"{format_international(number.phone_number)} drained and removed from support-line" \
             in s.notes_text()
-        assert s.screen.draining == {}
+        assert s.screen.drains.handles == {}
 
 
 async def test_drain_can_be_cancelled_and_the_number_stays_reserved(tmp_path):
     async with running_app(tmp_path) as s:
         fast(s)
         number = pool_order(s.account, "support-line")[0]
-        session = hold(s, "support-line", number)
+        session = s.hold("support-line", number)
         await s.open_pool("support-line")
         await s.press("D", "y")
-        assert row_of(s, number.sid)[5] == "draining"
+        assert row_of(s, number.sid)["reserved"] == "draining"
         await s.press("D")  # cancel
         assert "Stopped draining" in s.notes_text()
-        assert row_of(s, number.sid)[5] == "reserved"
-        close(s, "support-line", session)
+        assert row_of(s, number.sid)["reserved"] == "reserved"
+        s.close_session("support-line", session)
         for _ in range(3):  # several polls
             await s.pilot.pause(0.25)
         current = {n.sid: n for n in pool_order(s.account, "support-line")}
@@ -259,13 +249,13 @@ async def test_refused_removal_offers_to_drain_and_drains(tmp_path):
     async with running_app(tmp_path) as s:
         fast(s)
         number = pool_order(s.account, "support-line")[0]
-        session = hold(s, "support-line", number)
+        session = s.hold("support-line", number)
         await s.open_pool("support-line")
         await s.press("d", "y")  # remove: Twilio refuses (80611)
         body = s.text("#confirm-body")
         assert "Error 80611" in body and f"Drain {format_international(number.phone_number)} now?" in body
         await s.press("y")  # Drain it
-        assert row_of(s, number.sid)[5] == "draining"
-        close(s, "support-line", session)
+        assert row_of(s, number.sid)["reserved"] == "draining"
+        s.close_session("support-line", session)
         await wait_until(s, lambda: row_of(s, number.sid) is None)
         assert number.sid not in {n.sid for n in pool_order(s.account, "support-line")}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.account import SandboxAccount
-from tests.app_fixtures import build_app_sandbox
+from tests.app_fixtures import build_app_sandbox, service_sid
 
 SIZE = ("130", "36")
 
@@ -93,7 +93,7 @@ def test_installed_command_in_tmux(tmp_path):
     assert command.exists(), f"the proxy-pool command is not installed next to {sys.executable}"
     path = tmp_path / "sandbox.json"
     account = build_app_sandbox(path)
-    service = account.service_by_name["support-line"]
+    service = service_sid(account, "support-line")
     first, second = account.list_numbers(service, 2).items
     assert not first.is_reserved
     masked = f"AC…{account.account_sid[-4:]}"

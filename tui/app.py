@@ -1,16 +1,19 @@
 """The proxy-pool Textual app, and create_app(): the one factory the CLI and the tests share.
 
-The app owns the backend and runs every backend call in a worker (the methods at the
-bottom). A worker posts a message to the screen that asked; the screen's handler
-changes its widgets. Screens never touch the backend themselves.
+The app owns the backend and runs every backend call in a worker (the methods below the
+keys): the pool's pages and counts, its mutations, the account's numbers, and the pool in
+motion (simulation ticks, the sessions holding a number, draining). A worker posts a message
+to the screen that asked; the screen's handler changes its widgets. Screens never touch the
+backend themselves. Every whole list is read with tui.core.seam's page loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from contextlib import aclosing
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -18,8 +21,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from tui.core.resources import PhoneNumber, PoolStats, Service
-from tui.core.seam import Backend
+from tui.core.errors import ProxyError
+from tui.core.resources import DEFAULT_PAGE_SIZE, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.seam import Backend, all_items, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.screens.messages import (
     AccountNumbersLoaded,
@@ -38,19 +42,55 @@ from tui.screens.messages import (
     StatsLoaded,
     describe_error,
 )
-from tui.traffic_workers import TrafficWorkers
+from tui.screens.traffic_messages import (
+    DrainFailed,
+    DrainFinished,
+    DrainProgress,
+    SessionsHolding,
+    SimulationFailed,
+    SimulationReset,
+    SimulationStepped,
+)
+from tui.state.simulations import Simulations
 from tui.widgets.world_bar import WorldInfo
 
-SCAN_PAGE_SIZE = 100  # Proxy lists return at most 100 records a page
+if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
+    from sandbox.traffic import TrafficEngine, TrafficParams
 
 
-class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining: tui/traffic_workers.py
+async def sessions_holding(backend: Any, service_sid: str, number_sid: str) -> list[tuple[Session, list[Participant]]]:
+    """The active sessions in which a participant holds this pool number, with their participants.
+
+    A backend that answers the question itself (the sandbox) is asked; otherwise every active
+    session is scanned through the seam (what a live account needs)."""
+    direct = getattr(backend, "sessions_holding", None)
+    if direct is not None:
+        found = list(await direct(service_sid, number_sid))
+    else:
+        found = []
+        async with aclosing(every_item(backend.list_sessions, service_sid)) as sessions:
+            async for session in sessions:
+                if session.is_active and any(p.proxy_identifier_sid == number_sid
+                                             for p in await _participants(backend, session)):
+                    found.append(session)
+    return [(session, await _participants(backend, session)) for session in found]
+
+
+async def _participants(backend: Any, session: Session) -> list[Participant]:
+    return await all_items(backend.list_participants, session.service_sid, session.sid)
+
+
+class ProxyPoolApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "proxy-pool"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
     ]
+    #: seconds between two reads of a draining number
+    drain_poll_seconds: float = 1.0
+    #: seconds between two simulation ticks while the Simulate screen plays
+    simulate_tick_seconds: float = 0.5
 
     def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
                  startup_note: str | None = None, calm_errors: bool = False):
@@ -67,6 +107,8 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
         # Mutations run one at a time, in the order the keys were pressed.
         self._mutations = asyncio.Lock()
         self._opening: asyncio.Future[Any] | None = None  # a deferred backend's open (ensure_backend)
+        # the Simulate screen's runs, one per Service, kept while the app runs
+        self.simulations: Simulations[TrafficEngine] = Simulations()
 
     @property
     def read_only(self) -> bool:
@@ -122,14 +164,7 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
         if not await self.ensure_backend(target):
             return
         try:
-            services: list[Service] = []
-            token = None
-            while True:
-                page = await self.backend.list_services(50, token)
-                services.extend(page.items)
-                token = page.next_token
-                if not token:
-                    break
+            services: list[Service] = await all_items(self.backend.list_services, page_size=DEFAULT_PAGE_SIZE)
             stats: dict[str, PoolStats] = {}
             for service in services:
                 stats[service.sid] = await self.backend.pool_stats(service.sid)
@@ -224,12 +259,10 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
     async def _stream(target: Screen, list_page: Any, args: tuple, message: Any, action: str) -> None:
         """Post a whole paged list to `target`, a page a message, until the end or the screen is gone."""
         try:
-            token = None
-            while True:
-                page = await list_page(*args, SCAN_PAGE_SIZE, token)
-                token = page.next_token
-                if not target.post_message(message(list(page.items), done=not token)) or not token:
-                    return
+            async with aclosing(every_page(list_page, *args)) as pages:
+                async for page in pages:
+                    if not target.post_message(message(list(page.items), done=not page.next_token)):
+                        return
         except Exception as exc:  # noqa: BLE001
             target.post_message(BackendFailed(action, describe_error(exc), exc))
 
@@ -252,6 +285,79 @@ class ProxyPoolApp(TrafficWorkers, App):  # simulation, sessions view, draining:
                     code = f"{report.code} " if report.code else ""
                     outcome = BulkOutcome(number, False, f"{code}{report.message}")
             target.post_message(BulkStep(outcome, done, total))
+
+    # -- the pool in motion: Simulate, the sessions holding a number, draining -----------------------
+
+    def simulation(self, service: Service, params: TrafficParams) -> TrafficEngine:
+        """The Service's run (kept while the app runs, so leaving the Simulate screen loses nothing);
+        a new one when the parameters changed and the old run has no session open."""
+        from sandbox.traffic import TrafficEngine
+
+        return self.simulations.run_for(service.sid, params, lambda: TrafficEngine(self.backend, service, params))
+
+    @work(group="simulate", exit_on_error=False)
+    async def simulate_step(self, target: Screen, engine: TrafficEngine) -> None:
+        try:
+            snapshot = await engine.step()
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a message
+            target.post_message(SimulationFailed("A simulation tick", describe_error(exc)))
+            return
+        target.post_message(SimulationStepped(snapshot))
+
+    @work(group="simulate", exit_on_error=False)
+    async def simulate_reset(self, target: Screen, engine: TrafficEngine) -> None:
+        try:
+            deleted = await engine.reset()
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(SimulationFailed("Resetting the simulation", describe_error(exc)))
+            return
+        target.post_message(SimulationReset(deleted))
+
+    @work(group="sessions", exclusive=True, exit_on_error=False)
+    async def load_sessions_holding(self, target: Screen, number: PhoneNumber) -> None:
+        try:
+            found = await sessions_holding(self.backend, number.service_sid, number.sid)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Listing the sessions holding the number", describe_error(exc), exc))
+            return
+        target.post_message(SessionsHolding(number, found))
+
+    @work(group="drain", exit_on_error=False)
+    async def drain_start(self, target: Screen, number: PhoneNumber) -> None:
+        """Reserve the number (no new session gets it); the screen then polls it with drain_poll."""
+        async with self._mutations:
+            try:
+                if not number.is_reserved:
+                    number = await self.backend.set_reserved(number.service_sid, number.sid, True)
+                else:
+                    number = await self.backend.get_number(number.service_sid, number.sid)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(DrainFailed(number, describe_error(exc)))
+                return
+        target.post_message(DrainProgress(number))
+
+    @work(group="drain", exit_on_error=False)
+    async def drain_poll(self, target: Screen, number: PhoneNumber) -> None:
+        """Read the number; once no active session holds it, remove it."""
+        async with self._mutations:
+            try:
+                current = await self.backend.get_number(number.service_sid, number.sid)
+                if current.in_use:
+                    target.post_message(DrainProgress(current))
+                    return
+                await self.backend.remove_number(number.service_sid, number.sid)
+            except ProxyError as exc:
+                if exc.code == 20404:
+                    target.post_message(DrainFinished(number, already_gone=True))
+                elif exc.code == 80611:  # a session took it (by explicit ProxyIdentifier) meanwhile
+                    target.post_message(DrainProgress(number))
+                else:
+                    target.post_message(DrainFailed(number, describe_error(exc)))
+                return
+            except Exception as exc:  # noqa: BLE001 - a network failure: the drain stops and says so
+                target.post_message(DrainFailed(number, describe_error(exc)))
+                return
+        target.post_message(DrainFinished(current))
 
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -10,20 +9,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.core.resources import PoolStats, Service
 from tui.screens.messages import BackendFailed, ServicesLoaded
+from tui.widgets.cells import format_ttl, limit_cell
 from tui.widgets.world_bar import WorldBar, WorldInfo
-
-
-def format_ttl(seconds: int) -> str:
-    if not seconds:
-        return "none"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def limit_cell(value: int, limit: int, warning: bool) -> Text:
-    return Text(f"{value:,}/{limit:,}", style="bold yellow" if warning else "")
 
 
 class ServicesScreen(Screen):

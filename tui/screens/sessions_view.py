@@ -13,10 +13,7 @@ from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
 from tui.screens.messages import BackendFailed
 from tui.screens.traffic_messages import SessionsHolding
-
-
-def when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+from tui.widgets.cells import format_minute
 
 
 class SessionsViewScreen(ModalScreen[None]):
@@ -71,7 +68,7 @@ class SessionsViewScreen(ModalScreen[None]):
                 people.append(f"{p.identifier} → {format_international(p.proxy_identifier) if p.proxy_identifier else '?'}",
                               style="bold magenta" if mine else "")
             table.add_row(session.sid, session.unique_name or "-", session.status, session.mode,
-                          when(session.date_started), people, key=session.sid)
+                          format_minute(session.date_started), people, key=session.sid)
         count = len(message.sessions)
         summary = (f"{count} active session{'s' if count != 1 else ''} hold{'s' if count == 1 else ''} this number "
                    f"(in_use {count})." if count else "No active session holds this number (in_use 0).")

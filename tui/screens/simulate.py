@@ -1,7 +1,7 @@
 """Simulate: traffic through a sandbox Service's pool, tick by tick, through the real sandbox rules.
 
 The run (sandbox/traffic.py's TrafficEngine) belongs to the app, so leaving this screen
-pauses it and coming back finds it as it was. Ticks run in a worker (tui/traffic_workers.py)
+pauses it and coming back finds it as it was. Ticks run in a worker (the app's simulate_step)
 on a timer; this screen only reads its inputs and shows what each tick left behind.
 """
 
@@ -107,7 +107,7 @@ class SimulateScreen(Screen):
 
     def on_mount(self) -> None:
         self.timer = self.set_interval(self.tick_seconds, self.on_timer, pause=True)
-        self.engine = self.app.running_simulation(self.service.sid)
+        self.engine = self.app.simulations.get(self.service.sid)
         if self.engine is not None:
             self.fill_inputs(self.engine.params)
         self.render_snapshot(self.engine.last if self.engine else None)

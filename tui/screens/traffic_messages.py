@@ -1,6 +1,6 @@
 """Messages of the pool in motion: simulation ticks, the sessions holding a number, draining.
 
-Posted by the workers in tui/traffic_workers.py; screens only react to them.
+Posted by the app's workers (tui/app.py); screens only react to them.
 """
 
 from __future__ import annotations

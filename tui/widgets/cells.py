@@ -1,8 +1,15 @@
-"""How a value reads in a table cell or a detail line: every screen's formatters, in one place."""
+"""How a value reads in a table cell or a detail line: every screen's formatters, in one place.
+
+Screens and widgets import these from here, never from one another.
+"""
 
 from __future__ import annotations
 
-from tui.core.resources import Capabilities
+from datetime import datetime
+
+from rich.text import Text
+
+from tui.core.resources import Capabilities, PhoneNumber
 
 
 def capabilities_tag(caps: Capabilities) -> str:
@@ -11,3 +18,56 @@ def capabilities_tag(caps: Capabilities) -> str:
         flag if on else "-"
         for flag, on in (("V", caps.voice), ("S", caps.sms), ("M", caps.mms), ("F", caps.fax))
     )
+
+
+def capabilities_words(caps: Capabilities) -> str:
+    """voice/sms/mms/fax in words for the detail pane: "voice, SMS", or "none"."""
+    words = [name for name, on in (("voice", caps.voice), ("SMS", caps.sms), ("MMS", caps.mms),
+                                   ("fax", caps.fax)) if on]
+    return ", ".join(words) or "none"
+
+
+def format_ttl(seconds: int) -> str:
+    """A Service's default TTL in its largest whole unit: 1h, 1d, 90s, or "none"."""
+    if not seconds:
+        return "none"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def format_minute(value: datetime | None) -> str:
+    """A date to the minute (a session's start), or "-"."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def limit_cell(value: int, limit: int, warning: bool) -> Text:
+    """A count against its limit, 430/500, in the warning style from 85 %."""
+    return Text(f"{value:,}/{limit:,}", style="bold yellow" if warning else "")
+
+
+def mark_cell(marked: bool) -> Text | str:
+    return Text("●", style="bold yellow") if marked else ""
+
+
+def reserved_cell(number: PhoneNumber, pending: bool = False, draining: bool = False) -> Text:
+    """reserved / -, with … while a change is not yet saved; "draining" while a drain waits."""
+    if draining:
+        return Text("draining", style="bold yellow")
+    text = Text("reserved", style="bold cyan") if number.is_reserved else Text("-", style="dim")
+    if pending:
+        text.append("…", style="italic")  # shown at once, not yet saved
+    return text
+
+
+def in_use_cell(number: PhoneNumber) -> Text:
+    return Text(str(number.in_use), style="bold magenta" if number.in_use else "dim")
+
+
+def drain_status(number: PhoneNumber) -> str:
+    """What the detail pane says of a draining number."""
+    left = number.in_use
+    if not left:
+        return "draining: no session left, removing…"
+    return f"draining: {left} session{'s' if left != 1 else ''} left (removed when 0; D cancels)"

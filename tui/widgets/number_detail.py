@@ -8,13 +8,7 @@ from textual.widgets import Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
-
-
-def capabilities_words(number: PhoneNumber) -> str:
-    caps = number.capabilities
-    words = [name for name, on in (("voice", caps.voice), ("SMS", caps.sms), ("MMS", caps.mms),
-                                   ("fax", caps.fax)) if on]
-    return ", ".join(words) or "none"
+from tui.widgets.cells import capabilities_words
 
 
 class NumberDetail(Static):
@@ -32,7 +26,7 @@ class NumberDetail(Static):
         grid.add_row("Number", f"{format_international(number.phone_number)}  ({number.phone_number})",
                      "SID", number.sid)
         grid.add_row("Friendly name", number.friendly_name or "", "Service", number.service_sid)
-        grid.add_row("Country", number.iso_country or "?", "Capabilities", capabilities_words(number))
+        grid.add_row("Country", number.iso_country or "?", "Capabilities", capabilities_words(number.capabilities))
         grid.add_row("Reserved", reserved, "In use", in_use)
         grid.add_row("Added", number.date_created.strftime("%Y-%m-%d %H:%M UTC"),
                      "Updated", number.date_updated.strftime("%Y-%m-%d %H:%M UTC")

@@ -59,8 +59,3 @@ class WorldBar(Horizontal):
 
     def on_resize(self) -> None:
         self.query_one("#world-badge", Static).update(self.world.badge_within(self._badge_room()))
-
-    def set_crumbs(self, crumbs: str) -> None:
-        self.crumbs = crumbs
-        self.query_one("#crumbs", Static).update(crumbs)
-        self.on_resize()
