@@ -61,7 +61,7 @@ class Tmux:
 
 
 def make_sandboxes(folder: Path) -> dict[str, Path]:
-    from sandbox.commands import build_sandbox
+    from sandbox.build import build_sandbox
 
     made = {}
     for name, kwargs in (("demo", {"kind": "demo"}), ("10 full pools", {"kind": "scale", "scale": 10})):
