@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
-from sandbox.build import build_sandbox
+from sandbox.build import rebuild
 from tui.core.resources import AccountNumber, Participant, PhoneNumber, PoolStats, Service, Session
 from tui.core.seam import Page
 
@@ -145,8 +145,7 @@ class SandboxBackend:
             path, clock = self.account.path, self.account.clock
             self.account.close()  # releases the flock, so the rebuild can take it
             try:
-                self.account = build_sandbox(path, kind=origin.get("kind", "empty"), seed=origin.get("seed", 7),
-                                             scale=origin.get("scale"), overwrite=True)
+                self.account = rebuild(path, origin)
             except BaseException:
                 self.account = SandboxAccount.open(path, clock=clock)  # keep serving what is on disk
                 raise

@@ -1,7 +1,9 @@
-"""`proxy-pool sandbox init|show|serve`: make, summarise and serve sandbox files.
+"""`proxy-pool sandbox init|show|serve|scenarios|reset`: make, summarise, serve and reset sandbox files.
 
-Sandboxes are made by sandbox/build.py, served by sandbox/server/. Every failure reaches the
-user as one line, `proxy-pool: error: ...`, and exit 1.
+Sandboxes are made by sandbox/build.py (scenarios: sandbox/scenarios.py; a copy of a live account:
+sandbox/copy.py, handed its source by the CLI), served by sandbox/server/ (a class: classroom.py,
+TLS beyond this machine: tls.py). Every failure reaches the user as one line,
+`proxy-pool: error: ...`, and exit 1.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import sys
 from argparse import Namespace
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from sandbox.build import build_sandbox
+from sandbox.build import build_sandbox, rebuild
+from sandbox.store import SandboxFiles
 from tui.core.errors import ProxyError
 from tui.core.resources import RESERVED_LIMIT, UNRESERVED_LIMIT
 
@@ -27,10 +31,14 @@ class CommandError(Exception):
 
 # -- the command --------------------------------------------------------------------
 
-def run(args: Namespace) -> int:
-    """Run one `proxy-pool sandbox ...` action; 0 on success, 1 with a one-line error."""
-    actions = {"init": _init, "show": _show, "serve": _serve}
+def run(args: Namespace, source: Any = None) -> int:
+    """Run one `proxy-pool sandbox ...` action; 0 on success, 1 with a one-line error.
+    `source`: the live backend `init --from-live` copies (the CLI opens it: the sandbox never
+    imports the live client)."""
+    actions = {"init": _init, "show": _show, "serve": _serve, "scenarios": _scenarios, "reset": _reset}
     try:
+        if getattr(args, "from_live", False):
+            return _init_from_live(args, source)
         return actions[args.sandbox_command](args)
     except (CommandError, ValueError) as exc:
         return _fail(str(exc))
@@ -53,41 +61,160 @@ def _check_path(path: Path) -> None:
         raise CommandError(f"{path} is a folder, not a sandbox file")
 
 
+def _kind(args: Namespace) -> str:
+    if getattr(args, "scenario", None):
+        return "scenario"
+    return "empty" if args.empty else "scale" if args.scale is not None else "demo"
+
+
 def _init(args: Namespace) -> int:
     path = Path(args.path)
     _check_path(path)
-    kind = "empty" if args.empty else "scale" if args.scale is not None else "demo"
-    account = build_sandbox(path, kind=kind, seed=args.seed, scale=args.scale, overwrite=args.force)
+    kind = _kind(args)
+    account = build_sandbox(path, kind=kind, seed=args.seed, scale=args.scale, overwrite=args.force,
+                            scenario=getattr(args, "scenario", None))
     try:
         services, pooled, owned = account.counts()
     finally:
         account.close()
-    what = {"demo": "demo", "empty": "empty", "scale": f"scale ({args.scale} full pools)"}[kind]
+    what = {"demo": "demo", "empty": "empty", "scale": f"scale ({args.scale} full pools)",
+            "scenario": f"scenario {getattr(args, 'scenario', None)}"}[kind]
     print(f"Created {what} sandbox {path}: {services} Service{'s' if services != 1 else ''}, "
           f"{pooled:,} pool numbers, {owned:,} owned numbers (seed {args.seed}).")
     print(f"Summary: proxy-pool sandbox show {path}    Open it: proxy-pool --sandbox {path}")
     return 0
 
 
-def _show(args: Namespace) -> int:
+def _scenarios(args: Namespace) -> int:
+    from sandbox.scenarios import SCENARIOS
+
+    width = max(len(name) for name in SCENARIOS)
+    for scenario in SCENARIOS.values():
+        print(f"{scenario.name.ljust(width)}  {scenario.summary}")
+    print("\nBuild one: proxy-pool sandbox init PATH --scenario NAME [--seed N]")
+    return 0
+
+
+def _reset(args: Namespace) -> int:
+    """The sandbox at PATH (or every trainee's of a class folder) made again in its seeded state."""
+    path = Path(args.path)
+    targets = sorted(path.glob("trainee-*.json")) if path.is_dir() else [path]
+    if not targets:
+        raise CommandError(f"{path} is a folder with no trainee sandboxes (trainee-01.json, ...)")
+    for target in targets:
+        origin = dict(files_meta(target).get("origin") or {"kind": "empty"})
+        account = rebuild(target, origin)
+        try:
+            services, pooled, owned = account.counts()
+        finally:
+            account.close()
+        what = origin.get("scenario") or origin.get("kind")
+        print(f"Reset {target} to its seeded state ({what}, seed {origin.get('seed', 7)}): "
+              f"{services} Service{'s' if services != 1 else ''}, {pooled:,} pool numbers, {owned:,} owned numbers.")
+    return 0
+
+
+def files_meta(path: Path) -> dict[str, Any]:
+    """A sandbox's meta (its SID, its origin), read without the lock."""
+    from sandbox.files import FORMAT, META, read_json_file
+
+    return dict(read_json_file(path, FORMAT)[META]["1"])
+
+
+def _init_from_live(args: Namespace, source: Any) -> int:
+    import asyncio
+
+    from sandbox.copy import copy_account
+
     path = Path(args.path)
     _check_path(path)
-    account = SandboxAccount.open(path)
+    if source is None:
+        raise CommandError("--from-live needs live credentials (TWILIO_ACCOUNT_SID with a token or key)")
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    copied = asyncio.run(copy_account(source, path, overwrite=args.force, progress=progress))
+    print(f"Copied the live account into sandbox {path}: {copied.services} Service"
+          f"{'s' if copied.services != 1 else ''}, {copied.pooled:,} pool numbers, {copied.owned:,} owned numbers "
+          f"(sessions are not copied). The copy has its own account SID and token.")
+    print(f"Summary: proxy-pool sandbox show {path}    Open it: proxy-pool --sandbox {path}")
+    return 0
+
+
+def _show(args: Namespace) -> int:
+    """A summary read without the writer's lock: it works while the app (or a server) has the sandbox."""
+    from sandbox.files import holder
+
+    path = Path(args.path)
+    _check_path(path)
+    pid = holder(path)
+    account = SandboxAccount(SandboxFiles.snapshot(path))
     try:
         print(summary(account))
     finally:
         account.close()
+    if pid is not None:
+        who = f"process {pid}" if pid else "another process"
+        print(f"(The sandbox is open in {who}; this view was read without its lock and may be a moment old.)")
     return 0
 
 
 def _serve(args: Namespace) -> int:
     """Serve the sandbox at args.path on args.host:args.port until SIGINT/SIGTERM."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - checked here: the build may lack it
 
         from sandbox.server.app import create_app
     except ModuleNotFoundError as exc:
         raise CommandError(f"sandbox serve is not available in this build ({exc.name})") from None
+
+    if getattr(args, "class_size", None):
+        return _serve_class(args)
+    tls = _server_tls(args, Path(f"{args.path}.tls"))
+    backend = SandboxBackend(args.path)  # a ProxyError (locked, corrupt, missing) is one line
+    try:
+        sock = _listen(args)
+        port = sock.getsockname()[1]
+        app = create_app(backend, public_url=args.public_url)
+        print(f"Serving sandbox {backend.path} at {base_url(args.host, port, tls is not None)}")
+        print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
+        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}", flush=True)
+        if args.public_url:
+            print(f"links point at {args.public_url}", file=sys.stderr)
+        _say_tls(tls)
+        _run_server(app, sock, tls)
+        return 0
+    finally:
+        backend.close()  # waits for an operation in flight, then releases the sandbox lock
+
+
+def _listen(args: Namespace) -> socket.socket:
+    try:
+        return listen(args.host, args.port)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+
+
+def _server_tls(args: Namespace, folder: Path) -> Any:
+    from sandbox.server import tls
+
+    return tls.for_server(args.host, getattr(args, "tls_cert", None), getattr(args, "tls_key", None), folder)
+
+
+def _say_tls(tls: Any) -> None:
+    """How trainees trust this server (stderr: stdout keeps the lines a script reads)."""
+    if tls is None:
+        return
+    print(f"TLS certificate {tls.cert} ({tls.how})", file=sys.stderr)
+    print(f"SHA-256 fingerprint {tls.fingerprint}", file=sys.stderr)
+    print(f"Trust it in the app with --pin {tls.fingerprint.replace(':', '')} or --ca-file {tls.cert}",
+          file=sys.stderr, flush=True)
+
+
+def _run_server(app: Any, sock: socket.socket, tls: Any) -> None:
+    """Serve `app` on `sock` (over TLS when given) until SIGINT/SIGTERM."""
+    import uvicorn
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -98,32 +225,46 @@ def _serve(args: Namespace) -> int:
                 # and still need to release the sandbox, so the process exits 0 instead
                 getattr(self, "_captured_signals", []).clear()
 
-    backend = SandboxBackend(args.path)  # a ProxyError (locked, corrupt, missing) is one line
+    print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+    # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
+    # lines a script reads; the access log shows no headers, so no credential
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
+                            timeout_graceful_shutdown=5, **(tls.uvicorn_options() if tls else {}))
+    with contextlib.suppress(KeyboardInterrupt):
+        Server(config).run(sockets=[sock])
+    sock.close()
+
+
+def _serve_class(args: Namespace) -> int:
+    """N trainee accounts on one server (sandbox/server/classroom.py), a credentials table and its CSV."""
+    from sandbox.server import classroom
+
+    folder = Path(args.path)
+    kind = "scenario" if getattr(args, "scenario", None) else "demo"
+    tls = _server_tls(args, folder / "tls")
+    paths, made = classroom.prepare(folder, args.class_size, kind=kind, scenario=getattr(args, "scenario", None),
+                                    seed=args.seed, force=args.force)
+    backends = classroom.open_class(paths)
     try:
-        try:
-            sock = listen(args.host, args.port)
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-        port = sock.getsockname()[1]
-        app = create_app(backend, public_url=args.public_url)
-        print(f"Serving sandbox {backend.path} at {base_url(args.host, port)}")
-        print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
-        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}", flush=True)
-        if args.public_url:
-            print(f"links point at {args.public_url}", file=sys.stderr)
-        print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
-        # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
-        # three lines above (a script can read them); the access log shows no headers, so no credential
-        log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-        log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-        config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
-                                timeout_graceful_shutdown=5)
-        with contextlib.suppress(KeyboardInterrupt):
-            Server(config).run(sockets=[sock])
-        sock.close()
+        sock = _listen(args)
+        url = args.public_url or base_url(args.host, sock.getsockname()[1], tls is not None)
+        people = classroom.trainees(backends)
+        csv_path = classroom.write_credentials(folder, people, url, tls.fingerprint if tls else None)
+        what = getattr(args, "scenario", None) or "demo"
+        print(f"Serving a class of {len(people)} ({what}, seed {args.seed}; "
+              f"{'made now' if made else 'kept from before'}) from {folder} at {url}")
+        print(classroom.credentials_table(people))
+        print(f"Credentials written to {csv_path}", flush=True)
+        print(f"Each trainee: TWILIO_ACCOUNT_SID=… TWILIO_AUTH_TOKEN=… proxy-pool --live --base-url {url}"
+              + (f" --pin {tls.fingerprint.replace(':', '')}" if tls else ""), file=sys.stderr)
+        _say_tls(tls)
+        _run_server(classroom.ClassRoom(backends, args.public_url), sock, tls)
         return 0
     finally:
-        backend.close()  # waits for an operation in flight, then releases the sandbox lock
+        for backend in backends:
+            backend.close()
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -140,8 +281,9 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def base_url(host: str, port: int, tls: bool = False) -> str:
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 # -- the summary ----------------------------------------------------------------------
@@ -153,6 +295,14 @@ def _warn_mark() -> str:
     except (UnicodeEncodeError, LookupError):
         return "!"
     return "⚠"
+
+
+def _origin_label(origin: dict[str, Any]) -> str:
+    if origin.get("kind") == "scenario":
+        return f"scenario {origin.get('scenario')}"
+    if origin.get("kind") == "copy":
+        return f"copy of live account {origin.get('source', '')}, {origin.get('copied', '')}"
+    return str(origin.get("kind", "unknown"))
 
 
 def summary(account: SandboxAccount) -> str:
@@ -181,7 +331,7 @@ def summary(account: SandboxAccount) -> str:
     in_messaging = sum(1 for n in spare if n.messaging_service_sid)
     out = [
         f"Sandbox {account.path}",
-        f"Account {account.account_sid}  ({origin.get('kind', 'unknown')} sandbox"
+        f"Account {account.account_sid}  ({_origin_label(origin)} sandbox"
         + (f", seed {origin['seed']}" if origin.get("seed") is not None else "") + ")",
         "",
     ]

@@ -168,6 +168,35 @@ class SandboxLock:
             self._fd = None
 
 
+def holder(path: Path) -> int | None:
+    """Who holds the sandbox at path: the holder's PID (0 when it cannot be read), or None when
+    nobody does. A probe: the lock is taken and dropped at once when free."""
+    try:
+        fd = os.open(f"{path}.lock", os.O_RDWR)
+    except OSError:
+        return None  # no lock file (or none we may open): nobody holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        try:
+            return int(os.pread(fd, 32, 0).decode().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+    finally:
+        os.close(fd)  # closing drops a probe's flock
+    return None
+
+
+class NoLock:
+    """The lock of a read-only view: takes nothing, so a writer elsewhere is never blocked."""
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self, *, refused: bool = False) -> None:
+        pass
+
+
 def install(built: Path, path: Path) -> None:
     """Put the finished, closed sandbox at `built` in the place of the sandbox at `path`.
 

@@ -32,6 +32,7 @@ from sandbox.files import (
     META,
     POOL_FORMAT,
     VERSION,
+    NoLock,
     SandboxLock,
     StoreError,
     atomic_write,
@@ -87,11 +88,12 @@ class MemoryStorage(Storage):
     touches several tables of the file costs one atomic rewrite.
     """
 
-    def __init__(self, path: Path, data: dict[str, Any]):
+    def __init__(self, path: Path, data: dict[str, Any], read_only: bool = False):
         self.path = path
         self._data = data
         self.deferred = False
         self.dirty = False
+        self.read_only = read_only  # a lock-free view: changes stay in memory, never on disk
 
     def read(self) -> dict[str, Any]:
         return self._data
@@ -103,7 +105,9 @@ class MemoryStorage(Storage):
             self.flush()
 
     def flush(self) -> None:
-        if self.dirty:
+        if self.dirty and self.read_only:
+            self.dirty = False  # e.g. sessions expired by a read: the writer records that itself
+        elif self.dirty:
             atomic_write(self.path, orjson.dumps(self._data))
             self.dirty = False
 
@@ -159,8 +163,8 @@ class SandboxDB(TinyDB):
     table_class = InPlaceTable
 
 
-def open_db(path: Path, data: dict[str, Any]) -> TinyDB:
-    return SandboxDB(path, storage=lambda p: MemoryStorage(Path(p), data))
+def open_db(path: Path, data: dict[str, Any], read_only: bool = False) -> TinyDB:
+    return SandboxDB(path, storage=lambda p: MemoryStorage(Path(p), data, read_only))
 
 
 def storage_of(db: TinyDB) -> MemoryStorage:
@@ -176,8 +180,10 @@ def raw_table(db: TinyDB, name: str) -> dict[str, dict[str, Any]]:
 class SandboxFiles:
     """The open files of one sandbox: the account file and one file per Service's pool."""
 
-    def __init__(self, path: Path, account: TinyDB, pools: dict[str, TinyDB], lock: SandboxLock):
+    def __init__(self, path: Path, account: TinyDB, pools: dict[str, TinyDB], lock: SandboxLock | NoLock,
+                 read_only: bool = False):
         self.path = path
+        self.read_only = read_only  # a view (snapshot()): nothing is ever written, nothing repaired
         self.pools_dir = Path(f"{path}.d")
         self.account = account
         self.pools = pools
@@ -190,6 +196,8 @@ class SandboxFiles:
         """Finish what a crash cut short, once the whole sandbox has been read and checked:
         remove orphan pool files (their Service's deletion is durable in the account file)
         and the temp files of killed writers."""
+        if self.read_only:
+            return
         leftovers = tmp_files(self.path)
         if self.pools_dir.is_dir():
             leftovers += self.pools_dir.glob(".KS*.json.*.tmp")
@@ -230,6 +238,25 @@ class SandboxFiles:
             raise
 
     @classmethod
+    def snapshot(cls, path: str | os.PathLike[str]) -> SandboxFiles:
+        """The sandbox as its files are now, read without the lock (a process may hold it and
+        write meanwhile): each file is whole (they are replaced atomically), but the view may be a
+        moment old. Nothing is written; a pool file that went away while reading is left out."""
+        path = Path(path)
+        account = open_db(path, read_json_file(path, FORMAT), read_only=True)
+        service_sids = {doc["sid"] for doc in raw_table(account, SERVICES).values()}
+        pools: dict[str, TinyDB] = {}
+        for file in sandbox_files(path)[1:]:
+            if file.stem not in service_sids or not file.exists():
+                continue
+            try:
+                pools[file.stem] = open_db(file, read_json_file(file, POOL_FORMAT), read_only=True)
+            except StoreError:
+                if file.exists():
+                    raise
+        return cls(path, account, pools, NoLock(), read_only=True)
+
+    @classmethod
     def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, overwrite: bool = False) -> SandboxFiles:
         """A new, empty sandbox at path. Refuses to replace a file unless overwrite is set
         (and even then only a sandbox file: never a foreign one)."""
@@ -261,14 +288,14 @@ class SandboxFiles:
         """The pool file of a Service, made (in memory; on disk at the next write) if new."""
         db = self.pools.get(service_sid)
         if db is None:
-            if not self.pools_dir.is_dir():
+            if not self.pools_dir.is_dir() and not self.read_only:
                 try:
                     self.pools_dir.mkdir()
                     fsync_dir(self.path.parent)
                 except OSError as exc:
                     raise StoreError(f"cannot make the pools folder {self.pools_dir}: {cause(exc)}") from None
             data = {META: {"1": {"format": POOL_FORMAT, "version": VERSION, "service_sid": service_sid}}}
-            db = open_db(self.pools_dir / f"{service_sid}.json", data)
+            db = open_db(self.pools_dir / f"{service_sid}.json", data, self.read_only)
             storage_of(db).dirty = True
             storage_of(db).deferred = self._in_transaction
             if not self._in_transaction:

@@ -14,11 +14,16 @@ one simulated tick:
 Demand counts refused sessions too (for the tick they were refused in): a pool is short
 exactly when what people try to hold at once exceeds what it can give them. Same seed,
 same starting sandbox: same run.
+
+A run owns its sessions: each is named RUN_PREFIX + the run's id + a counter, so whoever
+holds the engine can delete them (reset) and a later app can recognise the sessions of a run
+that died with its app (orphans()) and delete them (delete_sessions()).
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,12 +32,27 @@ import phonenumbers
 
 from sandbox import capacity, rules
 from tui.core.errors import ProxyError
-from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, SESSION_MODES, PhoneNumber, Service
+from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, SESSION_MODES, PhoneNumber, Service, Session
 from tui.core.seam import SessionBackend, all_items
 
 HISTORY = 120  # utilisation points kept for the chart
 MAX_OPENS_PER_TICK = 250  # bounds one tick's cost (each session is one durable write)
 NANP = frozenset({"US", "CA"})
+# every session a run opens is named RUN_PREFIX + run id + "-" + a counter: the run's mark
+RUN_PREFIX = "proxy-pool-sim-"
+
+
+def new_run_id() -> str:
+    """A run's id: random, so two runs (two apps, a crash and a relaunch) never share names."""
+    return secrets.token_hex(4)
+
+
+def run_of(unique_name: str | None) -> str | None:
+    """The id of the simulation run that named a session so, or None for any other session."""
+    if not unique_name or not unique_name.startswith(RUN_PREFIX):
+        return None
+    run, sep, _ = unique_name[len(RUN_PREFIX):].partition("-")
+    return run if sep and run else None
 
 
 class TrafficInputError(ValueError):
@@ -191,10 +211,16 @@ class TrafficEngine:
     service: Service
     params: TrafficParams = field(default_factory=TrafficParams)
     record_intervals: bool = False  # keep every (identifier, start, end) of the run (tests recount them)
+    run_id: str = field(default_factory=new_run_id)
 
     def __post_init__(self) -> None:
         self.params.check()
+        self._named = 0  # sessions named so far (never reset: a name is never reused by the run)
         self._clear()
+
+    def _next_name(self) -> str:
+        self._named += 1
+        return f"{RUN_PREFIX}{self.run_id}-{self._named}"
 
     def _clear(self) -> None:
         self.rng = random.Random(self.params.seed)
@@ -238,7 +264,7 @@ class TrafficEngine:
                 # the Service's default_ttl (wall-clock seconds) would close them behind its back
                 # while a run sits paused, and its demand would no longer match in_use
                 session = await self.backend.create_session(
-                    self.service.sid, ttl=0, mode=self.params.mode,
+                    self.service.sid, unique_name=self._next_name(), ttl=0, mode=self.params.mode,
                     participants=[{"identifier": a}, {"identifier": b}])
             except ProxyError as exc:
                 errors[(exc.code, exc.message)] += 1
@@ -333,3 +359,26 @@ class TrafficEngine:
             if not self.open:
                 self._clear()
         return gone
+
+
+# -- sessions of runs that are gone (the app was killed mid-run) -------------------------------------
+
+async def orphans(backend: SessionBackend, service_sid: str, live_runs: Iterable[str] = ()) -> list[Session]:
+    """The Service's sessions named by a simulation run that is not one of `live_runs`: what a run
+    left behind when its app died (active ones hold numbers; closed ones only fill the file)."""
+    live = set(live_runs)
+    return [s for s in await all_items(backend.list_sessions, service_sid)
+            if (run := run_of(s.unique_name)) is not None and run not in live]
+
+
+async def delete_sessions(backend: SessionBackend, service_sid: str, sids: Iterable[str]) -> int:
+    """Delete these sessions; one already gone counts as deleted. Returns how many went."""
+    gone = 0
+    for sid in sids:
+        try:
+            await backend.delete_session(service_sid, sid)
+        except ProxyError as exc:
+            if exc.code != 20404:
+                raise
+        gone += 1
+    return gone

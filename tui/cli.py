@@ -3,7 +3,7 @@
     proxy-pool                         the app on the default sandbox (or live with credentials)
     proxy-pool --sandbox PATH          the app on a given sandbox file
     proxy-pool --live                  the app on the live Twilio API
-    proxy-pool sandbox init|show|serve manage sandbox files
+    proxy-pool sandbox init|show|serve|scenarios|reset   manage sandbox files (and run a class)
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", help="read credentials from a twilio-cli profile (live)")
     parser.add_argument("--base-url", metavar="URL",
                         help="send live API calls to URL instead of Twilio's hosts (env PROXY_POOL_BASE_URL)")
+    add_trust_options(parser)
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = sub.add_parser("sandbox", help="make, inspect and serve sandbox files",
@@ -60,8 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--empty", action="store_true", help="an account with no Services")
     kind.add_argument("--scale", type=int, metavar="N",
                       help="N Services, each with a full pool (500 unreserved + 5,000 reserved)")
+    kind.add_argument("--scenario", metavar="NAME",
+                      help="a training scenario (proxy-pool sandbox scenarios lists them)")
+    kind.add_argument("--from-live", action="store_true",
+                      help="copy the live account's Services, pools and numbers (not its sessions); "
+                           "credentials as the app reads them")
     init.add_argument("--seed", type=int, default=7, help="seed for the generated data (default 7)")
     init.add_argument("--force", action="store_true", help="replace an existing sandbox file at PATH")
+    add_live_source_options(init)
 
     show = ssub.add_parser("show", help="summarise a sandbox file",
                            description="Print a per-Service summary of a sandbox file.")
@@ -73,15 +80,73 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
     serve.add_argument("--public-url", metavar="URL", help="base URL to put in links (default: the request's host)")
+    add_class_options(serve)
+
+    ssub.add_parser("scenarios", help="list the training scenarios",
+                    description="List the training scenarios, one line each.")
+    reset = ssub.add_parser("reset", help="reset a sandbox (or a class folder) to its seeded state",
+                            description="Make a sandbox again in its seeded state (its scenario or demo, "
+                                        "the same seed, the same SIDs and credentials); a class folder: "
+                                        "every trainee's.")
+    reset.add_argument("path", metavar="PATH")
     return parser
+
+
+# -- a training class: trust of a TLS server, serving a class, copying a live account -----------------
+
+def add_trust_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """How the app trusts an https --base-url that is not Twilio's (a class server's own certificate)."""
+    parser.add_argument("--ca-file", metavar="PATH", default=default,
+                        help="trust the server's certificate through this CA (PEM), e.g. a class server's cert.pem")
+    parser.add_argument("--pin", metavar="SHA256", default=default,
+                        help="trust exactly the server certificate with this SHA-256 fingerprint (printed by "
+                             "sandbox serve)")
+
+
+def add_live_source_options(parser: argparse.ArgumentParser) -> None:
+    """The live account `init --from-live` reads (given here or before `sandbox`)."""
+    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                        help="with --from-live: a twilio-cli profile")
+    parser.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS,
+                        help="with --from-live: the API base URL (default Twilio's)")
+    add_trust_options(parser, default=argparse.SUPPRESS)
+
+
+def add_class_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--class", dest="class_size", type=int, metavar="N",
+                       help="serve N isolated trainee accounts from the folder PATH (made if missing), one "
+                            "shared scenario; prints their credentials and writes PATH/credentials.csv")
+    serve.add_argument("--scenario", metavar="NAME", help="with --class: the class's scenario (default demo)")
+    serve.add_argument("--seed", type=int, default=7, help="with --class: the scenario's seed (default 7)")
+    serve.add_argument("--force", action="store_true",
+                       help="with --class: make every trainee's sandbox again (their work is lost)")
+    serve.add_argument("--tls-cert", metavar="PEM", help="speak TLS with this certificate (with --tls-key); "
+                       "beyond 127.0.0.1 without one, a self-signed certificate is made and its fingerprint printed")
+    serve.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from sandbox import commands
+
+    if not getattr(args, "from_live", False):
+        return commands.run(args)
+    from tui.launch import LaunchError, close_backend, open_live
+
+    try:
+        source = open_live(args)
+    except LaunchError as exc:
+        print(f"proxy-pool: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return commands.run(args, source=source)
+    finally:
+        close_backend(source)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
-        from sandbox import commands
-
-        return commands.run(args)
+        return run_sandbox(args)
     from tui.launch import run_app
 
     return run_app(args)

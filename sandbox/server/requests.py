@@ -89,7 +89,11 @@ async def read_params(request: Request) -> dict[str, Any]:
 
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
+    return basic_credentials_from_header(request.headers.get("authorization", ""))
+
+
+def basic_credentials_from_header(header: str) -> tuple[str, str] | None:
+    """(username, password) of an Authorization: Basic header, or None."""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
         return None
