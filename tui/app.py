@@ -10,6 +10,7 @@ backend themselves. Every whole list is read with tui.core.seam's page loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from contextlib import aclosing
 from functools import partial
@@ -22,7 +23,15 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from tui.core.errors import ProxyError
-from tui.core.resources import DEFAULT_PAGE_SIZE, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.resources import (
+    DEFAULT_PAGE_SIZE,
+    AccountNumber,
+    Participant,
+    PhoneNumber,
+    PoolStats,
+    Service,
+    Session,
+)
 from tui.core.seam import Backend, all_items, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.screens.messages import (
@@ -51,7 +60,23 @@ from tui.screens.traffic_messages import (
     SimulationReset,
     SimulationStepped,
 )
+from tui.screens.training_messages import (
+    AccountNumbersListed,
+    GoalChecked,
+    NumberReleased,
+    NumbersBought,
+    OrphansDeleted,
+    OrphansFound,
+    SandboxWasReset,
+    ServiceCreated,
+    ServiceDeleted,
+    ServiceSessions,
+    SessionsClosed,
+    SimulationLeft,
+    TrainingFailed,
+)
 from tui.state.simulations import Simulations
+from tui.state.training import Training
 from tui.widgets.world_bar import WorldInfo
 
 if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
@@ -109,6 +134,8 @@ class ProxyPoolApp(App):
         self._opening: asyncio.Future[Any] | None = None  # a deferred backend's open (ensure_backend)
         # the Simulate screen's runs, one per Service, kept while the app runs
         self.simulations: Simulations[TrafficEngine] = Simulations()
+        self.training = Training()  # the sandbox's scenario and its goal (the training block below)
+        self.exit_lines: list[str] = []  # printed after the app has left the terminal (tui.launch)
 
     @property
     def read_only(self) -> bool:
@@ -119,6 +146,7 @@ class ProxyPoolApp(App):
 
         self.theme = "textual-dark"
         self.push_screen(ServicesScreen(self.world))
+        self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
 
@@ -358,6 +386,252 @@ class ProxyPoolApp(App):
                 target.post_message(DrainFailed(number, describe_error(exc)))
                 return
         target.post_message(DrainFinished(current))
+
+    # == training (issue 11): nothing a simulation opened outlives it; scenarios and their goals; ==
+    # == reset; a Service's sessions; building a pool from nothing. Sandbox only, except listing  ==
+    # == a Service's sessions. Each posts a tui.screens.training_messages message.                ==
+
+    #: seconds between two checks of the scenario's goal
+    goal_poll_seconds: float = 2.0
+
+    def sandbox_account(self) -> Any:
+        """The open SandboxAccount behind the backend, or None (live, or not open yet)."""
+        from sandbox.account import SandboxAccount
+
+        account = getattr(self.backend, "account", None)
+        return account if isinstance(account, SandboxAccount) and self.world.kind == "sandbox" else None
+
+    async def _sandbox_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """One sandbox account operation, in a thread under the backend's lock (as its seam calls are)."""
+        return await asyncio.to_thread(self.backend.call, fn, *args, **kwargs)
+
+    async def action_quit(self) -> None:
+        """Quit, deleting first every session the simulation runs opened (and saying so after exit)."""
+        await self.close_simulations()
+        self.exit()
+
+    async def close_simulations(self) -> int:
+        """Delete every run's sessions, stragglers of a tick cut short included. Returns how many went."""
+        from sandbox.traffic import delete_sessions, orphans
+
+        for screen in self.screen_stack:
+            pause = getattr(screen, "pause", None)
+            if callable(pause) and hasattr(screen, "engine"):
+                pause()  # a playing Simulate opens nothing more
+        for worker in [w for w in self.workers if w.group == "simulate"]:
+            with contextlib.suppress(Exception):
+                await worker.wait()
+        deleted = 0
+        for engine in self.simulations.runs():
+            try:
+                deleted += await engine.reset()
+                others = self.simulations.run_ids() - {engine.run_id}
+                left = [x.sid for x in await orphans(self.backend, engine.service.sid, others)]
+                deleted += await delete_sessions(self.backend, engine.service.sid, left)
+            except Exception as exc:  # noqa: BLE001 - said after exit; the next launch offers them again
+                self.exit_lines.append(f"proxy-pool: could not delete the simulation's sessions in "
+                                       f"{engine.service.unique_name}: {describe_error(exc).message}")
+        self.simulations.clear()
+        if deleted:
+            self.exit_lines.append(f"proxy-pool: deleted the {deleted} session{'s' if deleted != 1 else ''} "
+                                   "the simulation had open, so no number stays in use")
+        return deleted
+
+    @work(group="training", exit_on_error=False)
+    async def start_training(self) -> None:
+        """Once the sandbox is open: its scenario's briefing, the goal's checks, and an offer to delete
+        the sessions of simulation runs that died with an earlier app."""
+        if not await self.ensure_backend(self.screen):
+            return
+        account = self.sandbox_account()
+        if account is None:
+            return
+        self.training = Training.of(await self._sandbox_call(lambda: account.meta.get("origin")))
+        if self.training.scenario is not None:
+            self.show_briefing()
+            self.set_interval(self.goal_poll_seconds, self.check_goal)
+            self.check_goal()
+        self.find_orphans(self.screen, None)
+
+    def show_briefing(self) -> None:
+        from tui.screens.briefing import BriefingScreen
+
+        if self.training.scenario is not None and not isinstance(self.screen, BriefingScreen):
+            self.push_screen(BriefingScreen(self.training))
+
+    @work(group="goal", exclusive=True, exit_on_error=False)
+    async def check_goal(self) -> None:
+        scenario, account = self.training.scenario, self.sandbox_account()
+        if scenario is None or account is None:
+            return
+        try:
+            state = await self._sandbox_call(scenario.check, account)
+        except Exception:  # noqa: BLE001 - a check that cannot run now is tried again at the next poll
+            return
+        if self.training.checked(state):
+            self.notify(f"{scenario.goal}\n{state.progress}", title=f"Goal reached: {scenario.name}", timeout=15)
+        self.screen.post_message(GoalChecked())
+
+    @work(group="orphans", exclusive=True, exit_on_error=False)
+    async def find_orphans(self, target: Screen, service_sid: str | None) -> None:
+        """Sessions of simulation runs this app does not hold, in one Service or in all of them."""
+        from sandbox.traffic import orphans
+
+        try:
+            services = ([await self.backend.get_service(service_sid)] if service_sid
+                        else await all_items(self.backend.list_services))
+            found = {}
+            for service in services:
+                left = await orphans(self.backend, service.sid, self.simulations.run_ids())
+                if left:
+                    found[service.sid] = (service.unique_name, left)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(TrainingFailed("Looking for a simulation's left-over sessions", describe_error(exc)))
+            return
+        if found:
+            self.offer_orphans(OrphansFound(found), target)
+
+    def offer_orphans(self, found: OrphansFound, target: Screen) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        where = ", ".join(f"{name} ({len(sessions)})" for name, sessions in found.found.values())
+        body = (f"{found.count} session{'s' if found.count != 1 else ''} of a simulation run that did not end "
+                f"(the app was closed while it ran) {'are' if found.count != 1 else 'is'} still in the sandbox: "
+                f"{where}. {found.active} {'are' if found.active != 1 else 'is'} active and hold numbers "
+                "(their in_use), so those numbers cannot be removed (80611).\n\nDelete them now?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete_orphans(target, found)
+            else:
+                self.notify("Kept them. The next launch (or Simulate) offers to delete them again.", timeout=6)
+
+        self.push_screen(ConfirmScreen("Left-over simulation sessions", body, yes="Delete them", no="Keep them"),
+                         answered)
+
+    @work(group="orphans", exit_on_error=False)
+    async def delete_orphans(self, target: Screen, found: OrphansFound) -> None:
+        from sandbox.traffic import delete_sessions
+
+        deleted = 0
+        try:
+            for service_sid, (_, sessions) in found.found.items():
+                deleted += await delete_sessions(self.backend, service_sid, [x.sid for x in sessions])
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(TrainingFailed("Deleting the left-over sessions", describe_error(exc)))
+            return
+        self.notify(f"Deleted {deleted} left-over simulation session{'s' if deleted != 1 else ''}; their numbers "
+                    "are free again.", timeout=6)
+        self.screen.post_message(OrphansDeleted(deleted))
+
+    @work(group="simulate", exit_on_error=False)
+    async def simulate_leave(self, target: Screen, engine: TrafficEngine) -> None:
+        """The run's sessions deleted as its screen is left; the screen then closes."""
+        try:
+            deleted = await engine.reset()
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(SimulationFailed("Deleting the run's sessions", describe_error(exc)))
+            return
+        self.simulations.drop(engine.service.sid)
+        target.post_message(SimulationLeft(deleted))
+
+    @work(group="reset", exclusive=True, exit_on_error=False)
+    async def reset_sandbox(self, target: Screen) -> None:
+        """The sandbox made again in its seeded state (scenario or demo, same seed, same SIDs)."""
+        what = self.training.seeded or "its seeded state"
+        try:
+            for screen in self.screen_stack:
+                pause = getattr(screen, "pause", None)
+                if callable(pause) and hasattr(screen, "engine"):
+                    pause()
+            await asyncio.to_thread(self.backend.reset)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(TrainingFailed("Resetting the sandbox", describe_error(exc)))
+            return
+        self.simulations.clear()  # their sessions went with the old state
+        self.training.restarted()
+        target.post_message(SandboxWasReset(what))
+        if self.training.scenario is not None:
+            self.check_goal()
+
+    @work(group="service-sessions", exclusive=True, exit_on_error=False)
+    async def load_service_sessions(self, target: Screen, service_sid: str) -> None:
+        try:
+            sessions = await all_items(self.backend.list_sessions, service_sid)
+            found = [(x, await _participants(self.backend, x)) for x in sessions]
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(TrainingFailed("Listing the Service's sessions", describe_error(exc)))
+            return
+        target.post_message(ServiceSessions(found))
+
+    @work(group="mutations", exit_on_error=False)
+    async def close_sessions(self, target: Screen, service_sid: str, session_sids: list[str]) -> None:
+        """Close sessions (status closed, as Twilio does): they leave in_use; their numbers are free."""
+        closed, failed = 0, []
+        for sid in session_sids:
+            async with self._mutations:
+                try:
+                    await self.backend.update_session(service_sid, sid, status="closed")
+                    closed += 1
+                except Exception as exc:  # noqa: BLE001 - one line per session in the summary
+                    failed.append(f"{sid}: {describe_error(exc).message}")
+        target.post_message(SessionsClosed(closed, failed))
+
+    @work(group="mutations", exit_on_error=False)
+    async def create_service(self, target: Screen, unique_name: str, fields: dict[str, Any]) -> None:
+        async with self._mutations:
+            try:
+                service = await self.backend.create_service(unique_name, **fields)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(TrainingFailed("Creating the Service", describe_error(exc)))
+                return
+        target.post_message(ServiceCreated(service))
+
+    @work(group="mutations", exit_on_error=False)
+    async def delete_service(self, target: Screen, service: Service) -> None:
+        async with self._mutations:
+            try:
+                await self.backend.delete_service(service.sid)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(TrainingFailed("Deleting the Service", describe_error(exc)))
+                return
+        self.simulations.drop(service.sid)
+        target.post_message(ServiceDeleted(service))
+
+    @work(group="account-numbers", exclusive=True, exit_on_error=False)
+    async def list_account_numbers(self, target: Screen) -> None:
+        try:
+            numbers = await all_items(self.backend.list_account_numbers)
+            names = {x.sid: x.unique_name for x in await all_items(self.backend.list_services)}
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(TrainingFailed("Listing the account's numbers", describe_error(exc)))
+            return
+        target.post_message(AccountNumbersListed(numbers, names))
+
+    @work(group="mutations", exit_on_error=False)
+    async def buy_numbers(self, target: Screen, area_code: str | None, country: str | None, count: int) -> None:
+        from sandbox.numbers_for_sale import buy
+
+        async with self._mutations:
+            try:
+                bought = await self._sandbox_call(buy, self.sandbox_account(), area_code=area_code,
+                                                  country=country, count=count)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(TrainingFailed("Buying numbers", describe_error(exc)))
+                return
+        target.post_message(NumbersBought(bought))
+
+    @work(group="mutations", exit_on_error=False)
+    async def release_number(self, target: Screen, number: AccountNumber) -> None:
+        async with self._mutations:
+            try:
+                await self._sandbox_call(self.sandbox_account().release_number, number.sid)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(TrainingFailed("Releasing the number", describe_error(exc)))
+                return
+        target.post_message(NumberReleased(number))
+
+    # == end of the training block ==
 
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,

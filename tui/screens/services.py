@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.core.resources import PoolStats, Service
 from tui.screens.messages import BackendFailed, ServicesLoaded
+from tui.screens.training_messages import SandboxWasReset, ServiceDeleted, TrainingFailed
 from tui.widgets.cells import format_ttl, limit_cell
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
@@ -28,6 +29,7 @@ class ServicesScreen(Screen):
         self.services: list[Service] = []
         self.stats: dict[str, PoolStats] = {}
         self.filter_text = ""
+        self.bind_training_keys()
 
     def compose(self) -> ComposeResult:
         yield WorldBar(self.world, "Services")
@@ -145,3 +147,106 @@ class ServicesScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(DataTable).focus()
+
+    # -- training (issue 11): a Service's sessions, building a pool, the briefing, reset ---------------
+
+    TRAINING_KEYS = (  # key, action, description, shown in the footer
+        ("S", "service_sessions", "Sessions", True),
+        ("N", "account_numbers", "Numbers", True),
+        ("C", "create_service", "Create Service", False),
+        ("X", "delete_service", "Delete Service", False),
+        ("B", "briefing", "Scenario briefing", False),
+        ("R", "reset_sandbox", "Reset sandbox", False),
+    )
+
+    def bind_training_keys(self) -> None:
+        for key, action, description, show in self.TRAINING_KEYS:
+            self._bindings.bind(key, action, description, show=show)
+
+    def sandbox_only(self, what: str) -> bool:
+        """True (after saying why) when `what` cannot be done here: live, or --read-only."""
+        if self.world.kind != "sandbox":
+            self.notify(f"{what} is for sandboxes only: on a live account it would change real numbers.",
+                        title="Sandbox only", severity="warning", timeout=8)
+            return True
+        if self.world.read_only:
+            self.notify(f"{what} changes the account; this app is --read-only.", title="Read-only",
+                        severity="warning", timeout=6)
+            return True
+        return False
+
+    def action_service_sessions(self) -> None:
+        from tui.screens.service_sessions import ServiceSessionsScreen
+
+        service = self.highlighted()
+        if service is not None:
+            self.app.push_screen(ServiceSessionsScreen(service, self.world))
+
+    def action_account_numbers(self) -> None:
+        from tui.screens.build_pool import AccountNumbersScreen
+
+        if not self.sandbox_only("Buying and releasing numbers"):
+            self.app.push_screen(AccountNumbersScreen(self.world))
+
+    def action_create_service(self) -> None:
+        from tui.screens.build_pool import CreateServiceScreen
+
+        def created(service: Service | None) -> None:
+            if service is not None:
+                self.notify(f"Created {service.unique_name} ({service.sid}); enter opens its (empty) pool.",
+                            timeout=6)
+                self.app.load_services(self)
+
+        if not self.sandbox_only("Creating a Service"):
+            self.app.push_screen(CreateServiceScreen(), created)
+
+    def action_delete_service(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        service = self.highlighted()
+        if service is None or self.sandbox_only("Deleting a Service"):
+            return
+        stats = self.stats.get(service.sid)
+        pool = f"its {stats.total:,} pool numbers go back to the account's numbers" if stats else "its pool is emptied"
+        body = (f"Delete the Service {service.unique_name} ({service.sid})? {pool[0].upper() + pool[1:]} (still "
+                "owned), and every session of it is deleted. This cannot be undone (a reset rebuilds the seeded "
+                "sandbox).")
+        self.app.push_screen(ConfirmScreen("Delete Service", body, yes="Delete", danger=True),
+                             lambda yes: yes and self.app.delete_service(self, service))
+
+    def on_service_deleted(self, message: ServiceDeleted) -> None:
+        self.notify(f"Deleted the Service {message.service.unique_name}.", timeout=5)
+        self.app.load_services(self)
+
+    def action_briefing(self) -> None:
+        if self.app.training.scenario is None:
+            self.notify("This sandbox was not built from a scenario, so it has no briefing. proxy-pool sandbox "
+                        "scenarios lists them.", timeout=6)
+            return
+        self.app.show_briefing()
+
+    def action_reset_sandbox(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        if self.sandbox_only("Resetting the sandbox"):
+            return
+        seeded = self.app.training.seeded
+        if seeded is None:
+            self.notify("This sandbox was not built from a seed (a copy of a live account, or a test's), so it "
+                        "cannot be reset.", title="No reset", severity="warning", timeout=8)
+            return
+        body = (f"Reset the sandbox {self.world.label} to how it was built ({seeded})? Every change since is "
+                "undone: Services, pools, reservations, bought numbers and every session (simulations too). "
+                "The account SID and token stay the same.")
+        self.app.push_screen(ConfirmScreen("Reset sandbox", body, yes="Reset", danger=True),
+                             lambda yes: yes and self.app.reset_sandbox(self))
+
+    def on_sandbox_was_reset(self, message: SandboxWasReset) -> None:
+        self.notify(f"The sandbox is back in its seeded state ({message.what}).", title="Reset", timeout=6)
+        self.services, self.stats = [], {}
+        self.action_refresh()
+        self.app.show_briefing()
+
+    def on_training_failed(self, message: TrainingFailed) -> None:
+        report = message.report
+        self.notify(f"{message.action}: {report.text}", title=report.title, severity="error", timeout=10)
