@@ -124,6 +124,9 @@ async def test_simulate_leaving_pauses_and_keeps_the_run(tmp_path):
         await s.press("n", "n")
         held = len(sessions(s, "support-line"))
         await s.press("escape")
+        assert type(s.screen).__name__ == "ChoiceScreen"  # what becomes of the run's sessions?
+        assert f"The run has {held} sessions open" in s.text("#confirm-body")
+        await s.press("k")  # keep them open
         assert type(s.screen).__name__ == "PoolScreen"
         assert "sessions stay open" in s.notes_text()
         # the pool screen shows the run's in_use

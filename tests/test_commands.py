@@ -157,14 +157,21 @@ def test_show_a_folder(tmp_path, capsys):
     one_line_error(err, str(tmp_path), "is a folder")
 
 
-def test_show_refuses_a_sandbox_in_use(tmp_path, capsys):
+def test_show_reads_a_sandbox_in_use_and_init_force_refuses_it(tmp_path, capsys):
     path = tmp_path / "busy.json"
-    assert run(capsys, "sandbox", "init", str(path), "--empty")[0] == 0
-    holder = SandboxAccount.open(path)  # another user of the file holds its lock
+    assert run(capsys, "sandbox", "init", str(path), "--demo")[0] == 0
+    holder = SandboxAccount.open(path)  # the app (another user of the file) holds its lock
     try:
-        code, _, err = run(capsys, "sandbox", "show", str(path))
-        assert code == 1
-        one_line_error(err, str(path), "in use", str(os.getpid()))
+        service = holder.services()[0]
+        number = holder.list_numbers(service.sid, 1).items[0]
+        holder.set_reserved(service.sid, number.sid, not number.is_reserved)  # a change the view must show
+        before = holder.pool_stats(service.sid)
+        code, out, err = run(capsys, "sandbox", "show", str(path))
+        assert code == 0 and err == ""
+        assert f"open in process {os.getpid()}" in out and "may be a moment old" in out
+        row = next(line for line in out.splitlines() if line.startswith(service.unique_name))
+        assert f"{before.reserved:,}" in row.split() and f"{before.unreserved:,}" in row.split()
+        holder.set_reserved(service.sid, number.sid, number.is_reserved)  # the holder still writes
         code, _, err = run(capsys, "sandbox", "init", str(path), "--force")
         assert code == 1
         one_line_error(err, str(path), "in use")

@@ -90,11 +90,21 @@ def open_live(args: argparse.Namespace) -> Any:
         raise LaunchError(f"the live backend is not available in this build ({exc.name or exc}); "
                           "use --sandbox PATH") from None
     try:
-        return backend_from_args(args)
+        return backend_from_args(args, **trust_options(args))
     except CredentialsError as exc:
         raise LaunchError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001
         raise LaunchError(f"cannot start the live backend: {type(exc).__name__}: {exc}") from None
+
+
+def trust_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--ca-file / --pin: how the live backend verifies a server with its own certificate (a class's)."""
+    ca_file, pin = getattr(args, "ca_file", None), getattr(args, "pin", None)
+    if not ca_file and not pin:
+        return {}
+    from tui.live.transport import trusted_transport
+
+    return {"transport": trusted_transport(ca_file=ca_file, pin=pin)}
 
 
 def create_default_sandbox(path: Path) -> Any:
@@ -148,6 +158,7 @@ def run_app(args: argparse.Namespace) -> int:
         return 1
     if note:
         print(f"proxy-pool: {note}", file=sys.stderr)
+    app = None
     try:
         app = create_app(backend, read_only=bool(getattr(args, "read_only", False)),
                          page_size=getattr(args, "page_size", 50) or 50, startup_note=note, calm_errors=True)
@@ -155,7 +166,23 @@ def run_app(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        if app is not None:
+            close_simulations_after(app)
         close_backend(backend)
+    for line in app.exit_lines:
+        print(line, file=sys.stderr)
     if app.crash_line:
         print(app.crash_line, file=sys.stderr)
     return app.return_code or 0
+
+
+def close_simulations_after(app: Any) -> None:
+    """An app that ended without quitting (a crash, ctrl+c): its simulation runs' sessions are
+    deleted here, on the backend it leaves open, so no number stays held by a run that is gone."""
+    if not app.simulations.holding():
+        return
+    try:
+        asyncio.run(app.close_simulations())
+    except Exception as exc:  # noqa: BLE001 - the next launch offers to delete them
+        app.exit_lines.append(f"proxy-pool: the simulation's sessions were left open ({type(exc).__name__}); "
+                              "the next launch offers to delete them")

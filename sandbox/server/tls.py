@@ -92,6 +92,7 @@ def self_signed(folder: Path, host: str) -> ServerTLS:
                                      key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(private.public_key()), critical=False)
         .sign(private, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)

@@ -217,3 +217,21 @@ class Hosts:
             base = check_base_url(base_url)
             return cls(proxy=base, api=base, overridden=True)
         return cls(proxy=regional_url(PROXY_BASE_URL, region, edge), api=regional_url(API_BASE_URL, region, edge))
+
+
+# -- trusting a server with its own certificate (a class's sandbox server) -------------------
+
+def check_pin(pin: str) -> str:
+    """A SHA-256 certificate fingerprint as 64 hex digits (colons and case as the user likes)."""
+    digits = pin.replace(":", "").replace(" ", "").lower()
+    if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise CredentialsError("--pin must be a SHA-256 fingerprint: 64 hex digits (colons allowed), as "
+                               "proxy-pool sandbox serve prints it.")
+    return digits
+
+
+def check_ca_file(path: str) -> str:
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise CredentialsError(f"--ca-file {path}: no such file (the PEM certificate the server's trainer gave).")
+    return str(file)

@@ -20,8 +20,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import hashlib
 import random
 import re
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ import httpx
 from tui import __version__
 from tui.core.errors import ERROR_TITLES, ProxyError
 from tui.core.wire import parse_error
-from tui.live.credentials import Credentials
+from tui.live.credentials import Credentials, check_ca_file, check_pin
 
 USER_AGENT = f"proxy-pool/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -176,6 +179,8 @@ class Transport:
                 response = await self._send(method, url, params, data)
             except httpx.TransportError as exc:
                 error = self._network_error(exc, url)
+                if is_unverified(exc):
+                    raise error from None  # another try meets the same certificate
                 if isinstance(exc, _NOT_SENT):
                     pass
                 elif isinstance(exc, _AMBIGUOUS):
@@ -242,6 +247,11 @@ class Transport:
 
     def _network_error(self, exc: httpx.TransportError, url: str) -> ProxyError:
         host = urlsplit(url).netloc
+        if is_unverified(exc):
+            return ProxyError(20503, 503, f"Cannot verify the server at {host}: its certificate is not one this app "
+                                          f"trusts ({self.scrub(str(exc))}); nothing was sent. For a class's sandbox "
+                                          "server, start the app with --ca-file CERT or --pin SHA256 as its trainer "
+                                          "printed them")
         if isinstance(exc, httpx.TimeoutException):
             what = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer"
             message = f"Timed out {what} to {host}"
@@ -289,3 +299,76 @@ class Transport:
             raise ProxyError(20500, response.status_code,
                              f"Internal Server Error: {response.url.netloc.decode()} answered HTTP "
                              f"{response.status_code} with a body that is not JSON ({kind})") from None
+
+
+# -- trusting a server with its own certificate: --ca-file and --pin ----------------------------------
+
+def is_unverified(exc: BaseException) -> bool:
+    """A TLS handshake refused because the server's certificate could not be verified."""
+    return isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def server_certificate(host: str, port: int, timeout: float = 5.0) -> bytes:
+    """The certificate a TLS server presents (DER), read without trusting it and without sending
+    anything else: what a pin is checked against before any credential is sent."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, port), timeout=timeout) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as tls:
+        der = tls.getpeercert(binary_form=True)
+    if not der:
+        raise ssl.SSLError("the server sent no certificate")
+    return der
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """https to servers whose certificate has the pinned SHA-256 fingerprint, and no other.
+
+    Before the first request to a host, its certificate is read (nothing sent) and checked against
+    the pin; then that certificate alone is trusted for the host (the pin names it, so the host
+    name is not checked): a server that later shows another certificate fails the handshake."""
+
+    def __init__(self, pin: str, **options: Any):
+        self.pin = check_pin(pin)
+        self.options = options
+        self._trusted: dict[tuple[str, int], httpx.AsyncHTTPTransport] = {}
+        self._plain = httpx.AsyncHTTPTransport(**options)  # http (loopback only, as check_base_url allows)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https":
+            return await self._plain.handle_async_request(request)
+        key = (request.url.host, request.url.port or 443)
+        inner = self._trusted.get(key)
+        if inner is None:
+            try:
+                der = await asyncio.to_thread(server_certificate, *key)
+            except (OSError, ssl.SSLError) as exc:
+                raise httpx.ConnectError(f"{type(exc).__name__}: {exc}", request=request) from None
+            found = fingerprint(der)
+            if found != self.pin:
+                shown = ":".join(found[i:i + 2] for i in range(0, 64, 2)).upper()
+                raise ProxyError(20503, 503, f"Cannot verify the server at {key[0]}:{key[1]}: its certificate's "
+                                             f"SHA-256 fingerprint is {shown}, not the --pin given; nothing was "
+                                             "sent. Ask the trainer for the fingerprint the server printed")
+            context = ssl.create_default_context(cadata=der)
+            context.check_hostname = False
+            inner = self._trusted[key] = httpx.AsyncHTTPTransport(verify=context, **self.options)
+        return await inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for inner in [self._plain, *self._trusted.values()]:
+            await inner.aclose()
+
+
+def trusted_transport(*, ca_file: str | None = None, pin: str | None = None) -> httpx.AsyncBaseTransport:
+    """The httpx transport for --ca-file (trust that CA, host names checked) or --pin (that certificate)."""
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
+    if pin:
+        return PinnedTransport(pin, limits=limits)
+    context = ssl.create_default_context(cafile=check_ca_file(ca_file or ""))
+    return httpx.AsyncHTTPTransport(verify=context, limits=limits)

@@ -35,7 +35,17 @@ SIMULATE_KEYS = [
     ("n", "step one tick"),
     ("x", "reset: delete every session of the run"),
     ("tab", "to the parameters (participants, sessions each, length, seed, country mix, mode)"),
-    ("escape", "back to the pool (the run pauses; its sessions stay open)"),
+    ("escape", "leave a field; else back to the pool: delete the run's sessions, or keep them open"),
+    ("q", "quit: the runs' sessions are deleted first"),
+]
+# training (issue 11): the sandbox's tools; the scenario's briefing and goal head the help
+TRAINING_KEYS = [
+    ("S", "Services: every session of the highlighted Service (c closes one, C all, confirmed)"),
+    ("N", "Services: the account's numbers: b buys (area code or country), d releases one in no pool"),
+    ("C / X", "Services: create a Service / delete the highlighted one (confirmed)"),
+    ("B", "Services: the scenario's briefing and goal"),
+    ("R", "Services: reset the sandbox to how it was built (scenario or demo, same seed; confirmed)"),
+    ("enter", "in a number's sessions (v): the Service's sessions, at the highlighted one"),
 ]
 DIALOG_KEYS = [
     ("y / n / escape", "in a confirmation: yes / no / cancel"),
@@ -67,6 +77,7 @@ class HelpScreen(ModalScreen[None]):
                     ("Dialogs", DIALOG_KEYS), ("Everywhere", GLOBAL_KEYS)]
         if not self.read_only:
             sections.insert(2, ("Simulate (sandbox)", SIMULATE_KEYS))
+            sections.insert(3, ("Training (sandbox)", TRAINING_KEYS))
         for title, keys in sections:
             table.add_row(f"[b u]{title}[/]", "")
             for key, what in keys:
@@ -75,6 +86,13 @@ class HelpScreen(ModalScreen[None]):
         if self.read_only:
             table.add_row("[b]READ-ONLY[/]", "keys that change the account are not available")
         with VerticalScroll(id="dialog", classes="help"):
+            training = getattr(self.app, "training", None)
+            if training is not None and training.scenario is not None:  # the briefing first, on `?`
+                from tui.screens.briefing import goal_text
+
+                yield Static(f"Scenario: {training.scenario.name}", id="help-scenario", classes="-title")
+                yield Static(training.scenario.briefing, id="help-briefing", markup=False)
+                yield Static(goal_text(training), id="briefing-goal")
             yield Static("Keys", id="dialog-title")
             yield Static(table, id="help-keys")
             yield Static("escape closes", classes="hint")

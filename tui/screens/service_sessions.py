@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -16,6 +17,12 @@ from tui.core.resources import Participant, Service, Session
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.training_messages import ServiceSessions, SessionsClosed, TrainingFailed
 from tui.widgets.world_bar import WorldBar, WorldInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRef:
+    sid: str
+    unique_name: str
 
 
 def ttl_left(session: Session, now: datetime | None = None) -> str:
@@ -57,9 +64,11 @@ class ServiceSessionsScreen(Screen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, service: Service, world: WorldInfo, focus_session: str | None = None):
+    def __init__(self, service: Service | tuple[str, str], world: WorldInfo, focus_session: str | None = None):
+        """`service`: the Service, or its (SID, unique name)."""
         super().__init__()
-        self.service = service
+        self.service = ServiceRef(*service) if isinstance(service, tuple) else ServiceRef(service.sid,
+                                                                                         service.unique_name)
         self.world = world
         self.focus_session = focus_session  # jump here once loaded (from a number's sessions view)
         self.sessions: list[tuple[Session, list[Participant]]] = []

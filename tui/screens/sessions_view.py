@@ -22,6 +22,7 @@ class SessionsViewScreen(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("v", "close", "Close", show=False),
         Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("enter", "jump", "Go to the session"),  # training (issue 11): see action_jump
     ]
     DEFAULT_CSS = """
     SessionsViewScreen #dialog { width: 120; }
@@ -39,7 +40,8 @@ class SessionsViewScreen(ModalScreen[None]):
                          f"({self.number.sid}) in {self.service_name}", id="dialog-title")
             yield Static("Loading…", id="holding-summary")
             yield DataTable(id="holding", cursor_type="row")
-            yield Static("escape closes · ctrl+r refreshes", classes="hint")
+            yield Static("escape closes · ctrl+r refreshes · enter: the Service's sessions, at this one",
+                         classes="hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#holding", DataTable)
@@ -81,3 +83,21 @@ class SessionsViewScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # -- training (issue 11): from a number's sessions to the Service's, on the highlighted one -----
+
+    def action_jump(self) -> None:
+        from tui.screens.service_sessions import ServiceSessionsScreen
+
+        table = self.query_one("#holding", DataTable)
+        if table.row_count == 0:
+            self.notify("No session holds this number.", timeout=3)
+            return
+        session_sid = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.dismiss(None)
+        self.app.push_screen(ServiceSessionsScreen((self.number.service_sid, self.service_name), self.app.world,
+                                                   focus_session=session_sid))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_jump()

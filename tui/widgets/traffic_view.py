@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import RenderResult
-from textual.renderables.sparkline import Sparkline as SparklineRenderable
-from textual.widgets import DataTable, Sparkline
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import DataTable
 
 from sandbox.capacity import Need
 from sandbox.traffic import Snapshot
@@ -16,29 +17,80 @@ from tui.core.phone import format_international
 BUSIEST_SHOWN = 40
 
 
-class _ZeroToOne(SparklineRenderable):
-    """Textual's sparkline drawn on a fixed 0..1 scale (its own scales min..max of the data, so a
-    steady 70 % would draw as nothing and 17-20 % as full swings). The data starts with the two
-    anchors 0 and 1: they set the scale, and _buckets leaves them out of the bars."""
-
-    @classmethod
-    def _buckets(cls, data: list, num_buckets: int) -> Iterable[Sequence]:
-        return super()._buckets(data[2:], num_buckets)
+SCALES = (0.05, 0.10, 0.25, 0.50, 1.0)  # the chart's top: the smallest that holds the peak
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+LEFT = 5  # the y axis: "100%" and its rule
 
 
-class UtilisationChart(Sparkline):
-    """Pool utilisation per tick (0..1), as Textual's Sparkline on a fixed 0-100 % scale."""
+def chart_top(values: Sequence[float]) -> float:
+    peak = max(values, default=0.0)
+    return next((top for top in SCALES if peak <= top), 1.0)
+
+
+def bar_cells(value: float, top: float, rows: int) -> list[str]:
+    """One tick's column, bottom row first: eighths of a cell, at least one for any use at all
+    (1 % stays visible on a 0-5 % chart, 100 % reaches the top)."""
+    eighths = round(min(value, top) / top * rows * 8) if top else 0
+    if value > 0:
+        eighths = max(eighths, 1)
+    out = []
+    for _ in range(rows):
+        out.append(EIGHTHS[min(eighths, 8)])
+        eighths = max(eighths - 8, 0)
+    return out
+
+
+def level_style(value: float) -> str:
+    """Colours that mean what they say: fine, near full (85 %, Twilio's warning), full."""
+    return "error" if value >= 1.0 else "warning" if value >= 0.85 else "success"
+
+
+class UtilisationChart(Widget):
+    """Pool utilisation per tick (0..1) as bars, with a labelled y axis (0 % to the chart's top,
+    the smallest of 5/10/25/50/100 % that holds the peak) and a time axis in ticks."""
+
+    DEFAULT_CSS = "UtilisationChart { height: 5; }"
+
+    values: reactive[tuple[float, ...]] = reactive(())
+    last_tick: reactive[int] = reactive(0)
+
+    def show(self, values: Sequence[float], last_tick: int) -> None:
+        self.values, self.last_tick = tuple(values), last_tick
+
+    @property
+    def data(self) -> list[float]:
+        return list(self.values)
 
     def render(self) -> RenderResult:
-        values = list(self.data or [])
-        if not values:
-            return super().render()
-        _, base = self.background_colors
-        low = base + self.get_component_styles("sparkline--min-color").color
-        high = base + self.get_component_styles("sparkline--max-color").color
-        return _ZeroToOne([0.0, 1.0, *values], width=self.size.width, height=self.size.height,
-                          min_color=low.rich_color, max_color=high.rich_color,
-                          summary_function=self.summary_function)
+        rows = max(self.size.height - 2, 1)
+        width = max(self.size.width - LEFT, 1)
+        values = list(self.values)[-width:]
+        top = chart_top(values)
+        colours = {name: self.app.theme_variables.get(name, fallback)
+                   for name, fallback in (("success", "green"), ("warning", "yellow"), ("error", "red"))}
+        columns = [bar_cells(v, top, rows) for v in values]
+        lines = []
+        for row in range(rows - 1, -1, -1):
+            label = f"{top:.0%}" if row == rows - 1 else "0%" if row == 0 else ""
+            line = Text(f"{label:>4}│", style="dim")
+            for v, cells in zip(values, columns, strict=True):
+                line.append(cells[row], style=colours[level_style(v)])
+            lines.append(line)
+        first = self.last_tick - len(values) + 1
+        axis = Text("    └" + "─" * width, style="dim")
+        ticks = Text("tick ", style="dim")
+        marks = [" "] * width
+        if values:
+            step = 10 if width >= 60 else 20 if width >= 30 else 40
+            for i, tick in enumerate(range(first, self.last_tick + 1)):
+                if tick % step == 0 or i == 0 or tick == self.last_tick:
+                    label = str(tick)
+                    if i + len(label) <= width and all(c == " " for c in marks[max(i - 1, 0):i + len(label) + 1]):
+                        marks[i:i + len(label)] = label
+        else:
+            marks[:len("no ticks yet")] = "no ticks yet"
+        ticks.append("".join(marks), style="dim")
+        return Text("\n").join([*lines, axis, ticks])
 
 
 class BusiestTable(DataTable):
