@@ -53,8 +53,8 @@ class CreateServiceScreen(ModalScreen[Service | None]):
             yield Input(placeholder="https://example.com/proxy/callback", id="service-callback")
             yield Static("", id="validation")
             with Horizontal(id="dialog-buttons"):
-                yield Button("Create [ctrl+s]", id="create", variant="primary")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button("Create \\[ctrl+s]", id="create", variant="primary")
+                yield Button("Cancel \\[esc]", id="cancel")
 
     def say(self, text: str, invalid: bool = True) -> None:
         box = self.query_one("#validation", Static)
@@ -122,8 +122,8 @@ class BuyNumbersScreen(ModalScreen[tuple[str | None, str | None, int] | None]):
             yield Input("1", id="buy-count", type="integer")
             yield Static("Valid numbers for the place asked (phonenumbers); none is a real line.", id="validation")
             with Horizontal(id="dialog-buttons"):
-                yield Button("Buy [enter]", id="buy", variant="primary")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button("Buy \\[enter]", id="buy", variant="primary")
+                yield Button("Cancel \\[esc]", id="cancel")
 
     def action_buy(self) -> None:
         box = self.query_one("#validation", Static)

@@ -28,7 +28,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             with Horizontal(id="dialog-buttons"):
                 for key, value, label in self.choices:
                     shown = "esc" if key == "escape" else key
-                    yield Button(f"{label} [{shown}]", id=f"choice-{value}",
+                    yield Button(f"{label} \\[{shown}]", id=f"choice-{value}",
                                  variant="primary" if value == self.choices[0][1] else "default")
 
     def on_mount(self) -> None:

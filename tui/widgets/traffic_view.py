@@ -27,6 +27,10 @@ def chart_top(values: Sequence[float]) -> float:
     return next((top for top in SCALES if peak <= top), 1.0)
 
 
+def percent(share: float) -> str:
+    return f"{share * 100:g}%"
+
+
 def bar_cells(value: float, top: float, rows: int) -> list[str]:
     """One tick's column, bottom row first: eighths of a cell, at least one for any use at all
     (1 % stays visible on a 0-5 % chart, 100 % reaches the top)."""
@@ -71,13 +75,13 @@ class UtilisationChart(Widget):
         columns = [bar_cells(v, top, rows) for v in values]
         lines = []
         for row in range(rows - 1, -1, -1):
-            label = f"{top:.0%}" if row == rows - 1 else "0%" if row == 0 else ""
+            label = percent(top) if row == rows - 1 else percent(top / 2) if row == rows // 2 and rows >= 3 else ""
             line = Text(f"{label:>4}│", style="dim")
             for v, cells in zip(values, columns, strict=True):
                 line.append(cells[row], style=colours[level_style(v)])
             lines.append(line)
         first = self.last_tick - len(values) + 1
-        axis = Text("    └" + "─" * width, style="dim")
+        axis = Text("  0%└" + "─" * width, style="dim")
         ticks = Text("tick ", style="dim")
         marks = [" "] * width
         if values:
@@ -107,7 +111,7 @@ class BusiestTable(DataTable):
         self.clear()
         for n in (snapshot.busiest if snapshot else [])[:BUSIEST_SHOWN]:
             self.add_row(format_international(n.phone_number), n.iso_country or "?",
-                         Text(str(n.in_use), style="bold magenta"),
+                         Text(str(n.in_use), style="bold"),  # a count, not an alarm
                          Text("reserved", style="cyan") if n.is_reserved else Text("-", style="dim"), key=n.sid)
 
 
