@@ -59,8 +59,9 @@ def write_copy(account: SandboxAccount, owned: list[AccountNumber],
                pools: list[tuple[Service, list[PhoneNumber]]], progress: Callable[[str], None]) -> None:
     specs: dict[str, dict[str, Any]] = {}
     for n in owned:
+        # (Messaging Service membership is not on IncomingPhoneNumbers: Twilio keeps it in Messaging v1)
         specs[n.sid] = {"sid": n.sid, "phone_number": n.phone_number, "friendly_name": n.friendly_name,
-                        "capabilities": _capabilities(n), "messaging_service_sid": n.messaging_service_sid}
+                        "capabilities": _capabilities(n)}
     for _, numbers in pools:  # a pool number the owned list did not show (it should): owned in the copy too
         for n in numbers:
             specs.setdefault(n.sid, {"sid": n.sid, "phone_number": n.phone_number, "friendly_name": n.friendly_name,
@@ -74,16 +75,7 @@ def write_copy(account: SandboxAccount, owned: list[AccountNumber],
         except ProxyError as exc:  # a setting the sandbox does not take (outside the spec): say so, keep the rest
             progress(f"  {service.unique_name}: {exc.message}; copied with the sandbox's defaults for it")
             copy = account.create_service(service.unique_name, default_ttl=service.default_ttl)
-        # a number in a Messaging Service joined its pool before (the allowed order): add it first, then restore
-        held = {sid: spec.get("messaging_service_sid") for sid, spec in specs.items()
-                if spec.get("messaging_service_sid")}
-        for n in numbers:
-            if held.get(n.sid):
-                account.set_messaging_service(n.sid, None)
         account.add_numbers_bulk(copy.sid, [(n.sid, n.is_reserved) for n in numbers])
-        for n in numbers:
-            if held.get(n.sid):
-                account.set_messaging_service(n.sid, held[n.sid])
 
 
 async def copy_account(source: Backend, path: Path, *, overwrite: bool = False,

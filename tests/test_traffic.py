@@ -13,12 +13,16 @@ from sandbox import capacity
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.traffic import (
+    RUN_PREFIX,
     TrafficEngine,
     TrafficInputError,
     TrafficParams,
     allot,
+    delete_sessions,
     make_identifiers,
+    orphans,
     parse_country_mix,
+    run_of,
 )
 from tests.app_fixtures import GB_NUMBERS, _specs, us_numbers
 from tests.clock import FakeClock
@@ -185,6 +189,29 @@ async def test_reset_deletes_every_session_and_starts_again(tmp_path):
         assert not any(n.in_use for n in all_numbers(account, svc))
         again = await engine.step()
         assert again.tick == 1 and figures(again) == figures(shots[0])
+    finally:
+        backend.close()
+
+
+async def test_a_runs_sessions_carry_its_name_and_a_dead_runs_are_found(tmp_path):
+    backend = small_pool(tmp_path / "s.json")
+    account = backend.account
+    try:
+        mine, _ = await run(backend, 2, participants=8, seed=4)
+        dead, _ = await run(backend, 2, participants=6, seed=5)  # an app killed mid-run left these
+        svc = mine.service.sid
+        other = account.create_session(svc, unique_name="ride-1", participants=[{"identifier": "+14155550100"}])
+        named = {x.sid: x.unique_name for x in account.list_sessions(svc, 100).items}
+        assert all(run_of(named[sid]) == mine.run_id for sid in mine.open)
+        assert all(named[sid].startswith(f"{RUN_PREFIX}{dead.run_id}-") for sid in dead.open)
+        assert mine.run_id != dead.run_id and run_of("ride-1") is None and run_of(RUN_PREFIX) is None
+        found = await orphans(backend, svc, live_runs={mine.run_id})
+        assert {x.sid for x in found} == set(dead.open)
+        assert await delete_sessions(backend, svc, [x.sid for x in found]) == len(found)
+        left = {x.sid for x in account.list_sessions(svc, 100).items}
+        assert left == set(mine.open) | {other.sid}  # the live run's and a person's stay
+        await mine.reset()
+        assert {x.sid for x in account.list_sessions(svc, 100).items} == {other.sid}
     finally:
         backend.close()
 

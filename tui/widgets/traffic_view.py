@@ -19,7 +19,7 @@ BUSIEST_SHOWN = 40
 
 SCALES = (0.05, 0.10, 0.25, 0.50, 1.0)  # the chart's top: the smallest that holds the peak
 EIGHTHS = " ▁▂▃▄▅▆▇█"
-LEFT = 5  # the y axis: "100%" and its rule
+LEFT = 6  # the y axis: "12.5%" and its rule
 
 
 def chart_top(values: Sequence[float]) -> float:
@@ -76,13 +76,13 @@ class UtilisationChart(Widget):
         lines = []
         for row in range(rows - 1, -1, -1):
             label = percent(top) if row == rows - 1 else percent(top / 2) if row == rows // 2 and rows >= 3 else ""
-            line = Text(f"{label:>4}│", style="dim")
+            line = Text(f"{label:>5}│", style="dim")
             for v, cells in zip(values, columns, strict=True):
                 line.append(cells[row], style=colours[level_style(v)])
             lines.append(line)
         first = self.last_tick - len(values) + 1
-        axis = Text("  0%└" + "─" * width, style="dim")
-        ticks = Text("tick ", style="dim")
+        axis = Text("   0%└" + "─" * width, style="dim")
+        ticks = Text(" tick ", style="dim")
         marks = [" "] * width
         if values:
             step = 10 if width >= 60 else 20 if width >= 30 else 40
