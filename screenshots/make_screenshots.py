@@ -3,8 +3,10 @@
     .venv/bin/python screenshots/make_screenshots.py
 
 Writes services.svg, pool.svg, remove-confirmation.svg, add-dialog.svg, help.svg,
-error.svg (a refused removal and the offer to drain), error-notification.svg and
-simulate.svg (traffic through the tradepost pool until people run short: 80208) next to this script. Fixed seed, fixed clock and a fixed terminal size, so a run
+error.svg (a refused removal and the offer to drain), error-notification.svg,
+simulate.svg (traffic through the tradepost pool until people run short: 80208), and from training
+scenarios briefing.svg (busy-pool's briefing and goal) and service-sessions.svg (in-use: a Service's
+sessions) next to this script. Fixed seed, fixed clock and a fixed terminal size, so a run
 changes the pictures only when the app's look changed.
 """
 
@@ -100,9 +102,52 @@ async def shoot(path: Path) -> list[str]:
     return written
 
 
+def build_scenario(path: Path, name: str, seed: int = 7):
+    """A scenario sandbox as `proxy-pool sandbox init --scenario` builds it, on the fixed clock."""
+    from sandbox.account import SandboxAccount
+    from sandbox.scenarios import populate
+
+    account = SandboxAccount.create(path, origin={"kind": "scenario", "seed": seed, "scale": None, "scenario": name},
+                                    rng=random.Random(seed), clock=fixed_clock)
+    populate(account, name, seed)
+    return account
+
+
+async def shoot_scenario(path: Path, name: str, steps: list[str]) -> list[str]:
+    """Open a scenario sandbox; `steps` are keys, or "shot:NAME.svg" to save the screen."""
+    from textual.widgets import Input
+
+    from sandbox.backend import SandboxBackend
+    from tui.app import create_app
+    from tui.core.sids import mask_sid
+
+    backend = SandboxBackend(build_scenario(path, name))
+    app = create_app(backend, world_label=f"{mask_sid(backend.account_sid)} ~/class/{name}.json")
+    written: list[str] = []
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            for step in steps:
+                if step.startswith("shot:"):
+                    await settle(pilot)
+                    for box in app.screen.query(Input):
+                        box.cursor_blink = False
+                    app.save_screenshot(step[5:], path=str(HERE))
+                    written.append(step[5:])
+                else:
+                    await pilot.press(step)
+                    await settle(pilot)
+    finally:
+        backend.close()
+    return written
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         written = asyncio.run(shoot(Path(folder) / "sandbox.json"))
+        written += asyncio.run(shoot_scenario(Path(folder) / "busy.json", "busy-pool", ["shot:briefing.svg"]))
+        written += asyncio.run(shoot_scenario(Path(folder) / "in-use.json", "in-use",
+                                              ["escape", "S", "down", "down", "shot:service-sessions.svg"]))
     for name in written:
         print(HERE / name)
     return 0

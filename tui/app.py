@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterable
 from contextlib import aclosing
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -400,6 +401,11 @@ class ProxyPoolApp(App):
 
         account = getattr(self.backend, "account", None)
         return account if isinstance(account, SandboxAccount) and self.world.kind == "sandbox" else None
+
+    def now(self) -> datetime:
+        """What "now" is for the account: the sandbox's clock (its sessions expire by it), else UTC."""
+        account = self.sandbox_account()
+        return account.clock() if account is not None else datetime.now(UTC)
 
     async def _sandbox_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """One sandbox account operation, in a thread under the backend's lock (as its seam calls are)."""

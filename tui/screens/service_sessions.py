@@ -99,7 +99,7 @@ class ServiceSessionsScreen(Screen):
         table.clear()
         # the active ones first (what holds numbers), newest first within each
         self.sessions = sorted(message.sessions, key=lambda sp: (not sp[0].is_active, -sp[0].date_created.timestamp()))
-        now = datetime.now(UTC)
+        now = self.app.now()  # the sandbox's clock: its sessions expire by it
         for session, participants in self.sessions:
             status = Text(session.status, style="bold" if session.is_active else "dim")
             table.add_row(session.sid, session.unique_name or "-", status, ttl_left(session, now),
