@@ -15,16 +15,18 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 
 from sandbox import rules
 from sandbox.account import SandboxAccount
 from tui.core.errors import ProxyError
-from tui.core.resources import MAX_RECORDS_PER_PAGE, PhoneNumber, Service
+from tui.core.resources import MAX_RECORDS_PER_PAGE, PhoneNumber, Service, Session
+from tui.core.seam import Page
 from tui.core.sids import new_sid
 
+T = TypeVar("T")
 VOICE_SMS = {"voice": True, "sms": True, "mms": False, "fax": False}
 
 
@@ -48,16 +50,26 @@ class Scenario:
 
 # -- reading the account (the checks) ---------------------------------------------------------
 
-def pool_of(account: SandboxAccount, service_sid: str) -> list[PhoneNumber]:
-    """Every number of a pool, page by page."""
-    out: list[PhoneNumber] = []
+def every(list_page: Callable[..., Page[T]], *args: Any) -> list[T]:
+    """A whole list of the account's, page by page (the account is synchronous: no seam loop)."""
+    out: list[T] = []
     token: str | None = None
     while True:
-        page = account.list_numbers(service_sid, MAX_RECORDS_PER_PAGE, token)
+        page = list_page(*args, MAX_RECORDS_PER_PAGE, token)
         out.extend(page.items)
         token = page.next_token
         if not token:
             return out
+
+
+def pool_of(account: SandboxAccount, service_sid: str) -> list[PhoneNumber]:
+    """Every number of a pool."""
+    return every(account.list_numbers, service_sid)
+
+
+def sessions_of(account: SandboxAccount, service_sid: str) -> list[Session]:
+    """Every session of a Service."""
+    return every(account.list_sessions, service_sid)
 
 
 def service_named(account: SandboxAccount, name: str) -> Service | None:
@@ -198,24 +210,13 @@ def check_in_use(account: SandboxAccount) -> GoalState:
     if service is None:
         return gone(IN_USE)
     left = [n for n in pool_of(account, service.sid) if (n.friendly_name or "").startswith(RETIRE)]
-    kept = [s for s in _all_sessions(account, service.sid) if (s.unique_name or "").startswith("keep-")]
+    kept = [s for s in sessions_of(account, service.sid) if (s.unique_name or "").startswith("keep-")]
     kept_active = sum(1 for s in kept if s.is_active)
     reached = not left and kept_active == 4
     progress = f"{len(left)} of 4 '{RETIRE}' numbers still in the pool · {kept_active} of 4 'keep-' sessions active"
     if kept_active < 4:
         progress += " (closing those was not needed: reset to try again)"
     return GoalState(reached, progress)
-
-
-def _all_sessions(account: SandboxAccount, service_sid: str) -> list:
-    out: list = []
-    token: str | None = None
-    while True:
-        page = account.list_sessions(service_sid, MAX_RECORDS_PER_PAGE, token)
-        out.extend(page.items)
-        token = page.next_token
-        if not token:
-            return out
 
 
 # -- messaging-conflict --------------------------------------------------------------------------------

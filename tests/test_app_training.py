@@ -29,7 +29,7 @@ def scenario(tmp_path, name: str) -> SandboxAccount:
 
 
 def all_sessions(account: SandboxAccount, name: str) -> list:
-    return scenarios._all_sessions(account, service_sid(account, name))
+    return scenarios.sessions_of(account, service_sid(account, name))
 
 
 def run_sessions(account: SandboxAccount, name: str) -> list:
@@ -356,3 +356,16 @@ async def test_building_tools_say_why_on_live_and_read_only(tmp_path):
             await s.press(key)
             assert kind(s) == "ServicesScreen"
         assert s.notes_text().count("--read-only") == 3
+
+
+async def test_busy_pool_simulate_starts_from_the_scenarios_traffic_and_runs_short(tmp_path):
+    async with running_app(tmp_path, account=scenario(tmp_path, "busy-pool")) as s:
+        await s.press("escape")
+        await s.open_pool(scenarios.BUSY_AREA)
+        await s.press("s")
+        values = {f: s.screen.query_one(f"#{f}").value for f in ("sim-participants", "sim-each", "sim-countries")}
+        assert values == {"sim-participants": "12", "sim-each": "4", "sim-countries": "US:100"}
+        for _ in range(3):
+            await s.press("n")
+        assert "80206" in "\n".join(line.text for line in s.screen.query_one("#sim-errors").lines)
+        assert s.screen.query_one("#sim-needs").border_subtitle == "short by 3 numbers"

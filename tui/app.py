@@ -416,14 +416,19 @@ class ProxyPoolApp(App):
         await self.close_simulations()
         self.exit()
 
+    def pause_simulations(self) -> None:
+        """A playing Simulate screen opens nothing more (quitting, resetting)."""
+        from tui.screens.simulate import SimulateScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, SimulateScreen):
+                screen.pause()
+
     async def close_simulations(self) -> int:
         """Delete every run's sessions, stragglers of a tick cut short included. Returns how many went."""
         from sandbox.traffic import delete_sessions, orphans
 
-        for screen in self.screen_stack:
-            pause = getattr(screen, "pause", None)
-            if callable(pause) and hasattr(screen, "engine"):
-                pause()  # a playing Simulate opens nothing more
+        self.pause_simulations()
         for worker in [w for w in self.workers if w.group == "simulate"]:
             with contextlib.suppress(Exception):
                 await worker.wait()
@@ -546,10 +551,7 @@ class ProxyPoolApp(App):
         """The sandbox made again in its seeded state (scenario or demo, same seed, same SIDs)."""
         what = self.training.seeded or "its seeded state"
         try:
-            for screen in self.screen_stack:
-                pause = getattr(screen, "pause", None)
-                if callable(pause) and hasattr(screen, "engine"):
-                    pause()
+            self.pause_simulations()
             await asyncio.to_thread(self.backend.reset)
         except Exception as exc:  # noqa: BLE001
             target.post_message(TrainingFailed("Resetting the sandbox", describe_error(exc)))

@@ -179,8 +179,10 @@ class ServicesScreen(Screen):
         from tui.screens.service_sessions import ServiceSessionsScreen
 
         service = self.highlighted()
-        if service is not None:
-            self.app.push_screen(ServiceSessionsScreen(service, self.world))
+        if service is None:
+            self.notify("There is no Service to show the sessions of.", timeout=4)
+            return
+        self.app.push_screen(ServiceSessionsScreen(service, self.world))
 
     def action_account_numbers(self) -> None:
         from tui.screens.build_pool import AccountNumbersScreen
@@ -204,7 +206,10 @@ class ServicesScreen(Screen):
         from tui.screens.confirm import ConfirmScreen
 
         service = self.highlighted()
-        if service is None or self.sandbox_only("Deleting a Service"):
+        if self.sandbox_only("Deleting a Service"):
+            return
+        if service is None:
+            self.notify("There is no Service to delete.", timeout=4)
             return
         stats = self.stats.get(service.sid)
         pool = f"its {stats.total:,} pool numbers go back to the account's numbers" if stats else "its pool is emptied"
