@@ -68,7 +68,7 @@ class SessionsViewScreen(ModalScreen[None]):
                     people.append("; ")
                 mine = p.proxy_identifier_sid == self.number.sid
                 people.append(f"{p.identifier} → {format_international(p.proxy_identifier) if p.proxy_identifier else '?'}",
-                              style="bold magenta" if mine else "")
+                              style="bold underline" if mine else "")
             table.add_row(session.sid, session.unique_name or "-", session.status, session.mode,
                           format_minute(session.date_started), people, key=session.sid)
         count = len(message.sessions)

@@ -62,7 +62,8 @@ def reserved_cell(number: PhoneNumber, pending: bool = False, draining: bool = F
 
 
 def in_use_cell(number: PhoneNumber) -> Text:
-    return Text(str(number.in_use), style="bold magenta" if number.in_use else "dim")
+    # a count, not an alarm: bold, never the error colour (a number in use is ordinary)
+    return Text(str(number.in_use), style="bold" if number.in_use else "dim")
 
 
 def drain_status(number: PhoneNumber) -> str:
