@@ -35,20 +35,28 @@ class CreateServiceScreen(ModalScreen[Service | None]):
 
     AUTO_FOCUS = "#service-name"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "create", "Create")]
+    DEFAULT_CSS = """
+    CreateServiceScreen .service-fields { height: auto; }
+    CreateServiceScreen .service-fields Vertical { width: 1fr; height: auto; margin-right: 1; }
+    """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Create a Proxy Service", id="dialog-title")
             yield Label("Unique name (unique in the account)")
             yield Input(placeholder="e.g. rides-downtown", id="service-name")
-            yield Label("Default TTL in seconds (0: sessions never expire)")
-            yield Input("3600", id="service-ttl", type="integer")
-            yield Label("Geo match level")
-            yield Select([(g, g) for g in GEO_MATCH_LEVELS], value=DEFAULT_GEO_MATCH_LEVEL, allow_blank=False,
-                         id="service-geo")
-            yield Label("Number selection behavior")
-            yield Select([(b, b) for b in NUMBER_SELECTION_BEHAVIORS], value=DEFAULT_NUMBER_SELECTION_BEHAVIOR,
-                         allow_blank=False, id="service-selection")
+            with Horizontal(classes="service-fields"):
+                with Vertical():
+                    yield Label("Default TTL (s; 0: never)")
+                    yield Input("3600", id="service-ttl", type="integer")
+                with Vertical():
+                    yield Label("Geo match level")
+                    yield Select([(g, g) for g in GEO_MATCH_LEVELS], value=DEFAULT_GEO_MATCH_LEVEL,
+                                 allow_blank=False, id="service-geo")
+                with Vertical():
+                    yield Label("Number selection")
+                    yield Select([(b, b) for b in NUMBER_SELECTION_BEHAVIORS],
+                                 value=DEFAULT_NUMBER_SELECTION_BEHAVIOR, allow_blank=False, id="service-selection")
             yield Label("Callback URL (optional)")
             yield Input(placeholder="https://example.com/proxy/callback", id="service-callback")
             yield Static("", id="validation")

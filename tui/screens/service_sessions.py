@@ -81,12 +81,26 @@ class ServiceSessionsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Session", key="sid", width=34)
+        # what matters first: a narrow terminal loses the SID, never the participants
         table.add_column("Unique name", key="name", width=22)
         table.add_column("Status", key="status", width=11)
         table.add_column("TTL left", key="ttl", width=8)
         table.add_column("Participants (identifier → proxy number)", key="participants")
+        table.add_column("Session", key="sid", width=34)
         self.action_refresh()
+        self.set_interval(1.0, self.tick_ttls)
+
+    def tick_ttls(self) -> None:
+        """TTL left counts down on screen; a session that ran out is read again (the sandbox closes it)."""
+        table = self.query_one(DataTable)
+        now, due = self.app.now(), False
+        for session, _ in self.sessions:
+            if session.sid in table.rows:
+                left = ttl_left(session, now)
+                table.update_cell(session.sid, "ttl", left)
+                due = due or left == "due"
+        if due:
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         self.query_one(DataTable).loading = not self.sessions
@@ -102,8 +116,8 @@ class ServiceSessionsScreen(Screen):
         now = self.app.now()  # the sandbox's clock: its sessions expire by it
         for session, participants in self.sessions:
             status = Text(session.status, style="bold" if session.is_active else "dim")
-            table.add_row(session.sid, session.unique_name or "-", status, ttl_left(session, now),
-                          people_cell(participants), key=session.sid)
+            table.add_row(session.unique_name or "-", status, ttl_left(session, now), people_cell(participants),
+                          session.sid, key=session.sid)
         target = self.focus_session or (keep.sid if keep else None)
         self.focus_session = None
         if target and target in {s.sid for s, _ in self.sessions}:
