@@ -408,8 +408,9 @@ class ProxyPoolApp(App):
         return account.clock() if account is not None else datetime.now(UTC)
 
     async def _sandbox_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """One sandbox account operation, in a thread under the backend's lock (as its seam calls are)."""
-        return await asyncio.to_thread(self.backend.call, fn, *args, **kwargs)
+        """fn(account, *args) on the sandbox account current under the backend's lock (a reset swaps
+        it), in a thread, as the backend's own calls run."""
+        return await asyncio.to_thread(self.backend.call, lambda: fn(self.backend.account, *args, **kwargs))
 
     async def action_quit(self) -> None:
         """Quit, deleting first every session the simulation runs opened (and saying so after exit)."""
@@ -457,7 +458,7 @@ class ProxyPoolApp(App):
         account = self.sandbox_account()
         if account is None:
             return
-        self.training = Training.of(await self._sandbox_call(lambda: account.meta.get("origin")))
+        self.training = Training.of(await self._sandbox_call(lambda current: current.meta.get("origin")))
         if self.training.scenario is not None:
             self.show_briefing()
             self.set_interval(self.goal_poll_seconds, self.check_goal)
@@ -476,7 +477,7 @@ class ProxyPoolApp(App):
         if scenario is None or account is None:
             return
         try:
-            state = await self._sandbox_call(scenario.check, account)
+            state = await self._sandbox_call(scenario.check)
         except Exception:  # noqa: BLE001 - a check that cannot run now is tried again at the next poll
             return
         if self.training.checked(state):
@@ -622,8 +623,7 @@ class ProxyPoolApp(App):
 
         async with self._mutations:
             try:
-                bought = await self._sandbox_call(buy, self.sandbox_account(), area_code=area_code,
-                                                  country=country, count=count)
+                bought = await self._sandbox_call(buy, area_code=area_code, country=country, count=count)
             except Exception as exc:  # noqa: BLE001
                 target.post_message(TrainingFailed("Buying numbers", describe_error(exc)))
                 return
@@ -633,7 +633,7 @@ class ProxyPoolApp(App):
     async def release_number(self, target: Screen, number: AccountNumber) -> None:
         async with self._mutations:
             try:
-                await self._sandbox_call(self.sandbox_account().release_number, number.sid)
+                await self._sandbox_call(lambda current: current.release_number(number.sid))
             except Exception as exc:  # noqa: BLE001
                 target.post_message(TrainingFailed("Releasing the number", describe_error(exc)))
                 return
