@@ -171,6 +171,9 @@ def _serve(args: Namespace) -> int:
 
     if getattr(args, "class_size", None):
         return _serve_class(args)
+    if getattr(args, "scenario", None) or getattr(args, "force", False):
+        raise CommandError("--scenario and --force go with --class N (a class's sandboxes); to serve a scenario "
+                           "alone, make it first: proxy-pool sandbox init PATH --scenario NAME")
     tls = _server_tls(args, Path(f"{args.path}.tls"))
     backend = SandboxBackend(args.path)  # a ProxyError (locked, corrupt, missing) is one line
     try:
