@@ -23,7 +23,7 @@ from sandbox.pools import PoolLedger
 from sandbox.records import Record
 from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
-from sandbox.store import SandboxFiles, StoreError, big_load, sandbox_files
+from sandbox.store import SandboxFiles, big_load, sandbox_files
 from tui.core.resources import (
     DEFAULT_SESSION_MODE,
     DEFAULT_SESSION_STATUS,
@@ -69,12 +69,12 @@ class SandboxAccount:
         self.sessions = SessionLedger(self.files, self.pools, services)
 
     def _write(self, fn: Callable[..., R], *args: Any) -> R:
-        """One logical change as one store transaction. On a failed write the store has reloaded
-        what is on disk and the ledgers are rebuilt from it, so nothing unacknowledged stays."""
+        """One logical change as one store transaction (one journal record). If it fails, the store
+        has put memory back as it was and the ledgers are rebuilt from it: nothing unacknowledged stays."""
         try:
             with self.files.transaction():
                 return fn(*args)
-        except StoreError:
+        except BaseException:  # a refused write (StoreError) or a bug: memory is as it was, the indexes follow
             self._load()
             raise
 
@@ -250,9 +250,12 @@ class SandboxAccount:
     def delete_service(self, sid: str) -> None:
         """Deletes the Service and releases its pool's numbers (as Twilio does)."""
         self._service(sid)
-        # the account file is written first; an orphan pool file is removed on the next open
-        self._write(self.catalog.remove_service, sid)
-        self.sessions.drop_book(sid, self.pools.drop_pool(sid))
+
+        def apply() -> None:  # the Service, its pool file and its sessions: one journal record
+            self.catalog.remove_service(sid)
+            self.sessions.drop_book(sid, self.pools.drop_pool(sid))
+
+        self._write(apply)
 
     # -- pool numbers ---------------------------------------------------------------------------
 

@@ -3,11 +3,13 @@
 Layout of a sandbox at PATH:
   PATH            the account file (TinyDB JSON, the store's account tables)
   PATH.d/KS….json one file per Service: its pool, sessions and participants
+  PATH.journal    the changes since those files were last written: one record per change
   PATH.lock       an exclusive lock (flock) holding the owner's PID
 
-Every file is replaced atomically (temp file, fsync, rename, fsync of the folder), so a crash
-or a full disk leaves the old file or the new one, never half of one. Only the standard
-library (and orjson, lazily) here: the app runs quick_check before its first paint.
+A change is durable once its journal record is appended and fsync'd (Journal.append); the files
+are rewritten from memory later (the store's fold), each atomically (temp file, fsync, rename,
+fsync of the folder), so a crash or a full disk leaves the old file or the new one, never half of
+one. Only the standard library and orjson here: the app runs quick_check before its first paint.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import fcntl
 import glob
 import os
 import re
+import struct
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +121,129 @@ def sandbox_files(path: Path) -> list[Path]:
     """The account file and the pool files of the sandbox at path (those that exist)."""
     pools_dir = Path(f"{path}.d")
     return [path, *(sorted(pools_dir.glob("KS*.json")) if pools_dir.is_dir() else [])]
+
+
+def journal_path(path: Path) -> Path:
+    return Path(f"{path}.journal")
+
+
+# -- the journal ---------------------------------------------------------------------------------
+
+JOURNAL_MAGIC = b"proxy-pool-journal 1 "
+_FRAME = struct.Struct("<II")  # the payload's length and its CRC-32, before each record
+
+
+class Journal:
+    """PATH.journal: an append-only log of changes, one record per logical change.
+
+    It starts with a header naming the sandbox's generation (a token in the account file's meta,
+    new for every sandbox made), so a journal left beside a sandbox that was since replaced is
+    never replayed onto it. Each record is framed with its length and a CRC-32: a record cut
+    short by a crash (never acknowledged: its fsync had not returned) ends the replay and is cut
+    off. Records are written at the journal's known end (pwrite), so a failed append leaves no
+    gap for the next one to land after.
+    """
+
+    def __init__(self, path: Path, generation: str):
+        self.path = journal_path(path)
+        self.header = JOURNAL_MAGIC + generation.encode() + b"\n"
+        self.size = 0  # bytes of header and whole records
+        self._fd: int | None = None
+
+    def read(self) -> list[bytes]:
+        """The payloads of the whole records of this sandbox's generation, in order (none when the
+        journal is missing, foreign or stale). Sets `size` to where the whole records end."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read sandbox journal {self.path}: {cause(exc)}") from None
+        if not raw.startswith(self.header):
+            return []
+        records, at = [], len(self.header)
+        while at + _FRAME.size <= len(raw):
+            length, crc = _FRAME.unpack_from(raw, at)
+            payload = raw[at + _FRAME.size: at + _FRAME.size + length]
+            if len(payload) != length or zlib.crc32(payload) != crc:
+                break  # a torn last record
+            records.append(payload)
+            at += _FRAME.size + length
+        self.size = at
+        return records
+
+    def open(self, *, keep: bool) -> None:
+        """Ready the journal for appends, keeping its whole records (`keep`, after read()) and cutting
+        a torn tail off; without records, nothing is written until the first append."""
+        if not keep or self.size == 0:
+            self.size = 0  # made (atomically, empty) by the first append
+            return
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY)
+            if os.fstat(self._fd).st_size != self.size:
+                os.ftruncate(self._fd, self.size)  # a torn tail: never acknowledged
+                os.fsync(self._fd)
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"cannot open sandbox journal {self.path}: {cause(exc)}") from None
+
+    def append(self, payload: bytes) -> None:
+        """Write one record and fsync it: when this returns, the change is durable."""
+        if self._fd is None:
+            self.reset()
+        assert self._fd is not None
+        frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+        try:
+            view, at = memoryview(frame), self.size
+            while view:
+                written = os.pwrite(self._fd, view, at)
+                view, at = view[written:], at + written
+            os.fsync(self._fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self.size)  # best effort: the next record overwrites it anyway
+            raise StoreError(f"cannot write sandbox journal {self.path}: {cause(exc)}; nothing was changed") from None
+        self.size += len(frame)
+
+    def reset(self) -> None:
+        """An empty journal (after the files were written, or for a new sandbox), replaced atomically."""
+        self.close()
+        atomic_write(self.path, self.header)
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY)
+        except OSError as exc:
+            raise StoreError(f"cannot open sandbox journal {self.path}: {cause(exc)}") from None
+        self.size = len(self.header)
+
+    @property
+    def empty(self) -> bool:
+        return self.size <= len(self.header)
+
+    def remove(self) -> None:
+        """No journal at all (the files hold everything: a closed sandbox is its files)."""
+        self.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self.size = 0
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def journal_records(path: Path) -> Iterator[bytes]:
+    """Read a journal without knowing its generation (for tests and tools): every whole record."""
+    raw = journal_path(path).read_bytes()
+    at = raw.index(b"\n") + 1
+    while at + _FRAME.size <= len(raw):
+        length, crc = _FRAME.unpack_from(raw, at)
+        payload = raw[at + _FRAME.size: at + _FRAME.size + length]
+        if len(payload) != length or zlib.crc32(payload) != crc:
+            return
+        yield payload
+        at += _FRAME.size + length
 
 
 class SandboxLock:
@@ -228,12 +356,15 @@ def install(built: Path, path: Path) -> None:
             if file.name not in kept:
                 with contextlib.suppress(OSError):
                     file.unlink()
+        # the old sandbox's journal: never replayed onto the new one (another generation), removed here
+        with contextlib.suppress(OSError):
+            journal_path(path).unlink()
     finally:
         lock.release()
 
 
 def discard(path: Path) -> None:
-    """Remove a sandbox's files (a half-built one): PATH, PATH.d and PATH.lock."""
+    """Remove a sandbox's files (a half-built one): PATH, PATH.d, PATH.journal and PATH.lock."""
     pools = Path(f"{path}.d")
     for file in pools.glob("*") if pools.is_dir() else ():
         with contextlib.suppress(OSError):
@@ -241,7 +372,7 @@ def discard(path: Path) -> None:
     for leftover in (pools,):
         with contextlib.suppress(OSError):
             leftover.rmdir()
-    for leftover in (path, Path(f"{path}.lock")):
+    for leftover in (path, journal_path(path), Path(f"{path}.lock")):
         with contextlib.suppress(OSError):
             leftover.unlink()
 

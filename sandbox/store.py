@@ -1,16 +1,22 @@
 """Durable TinyDB storage for a sandbox account: the account file's tables (services,
 account_numbers) and each pool file's (numbers, sessions, participants), over sandbox/files.py.
 
-Why this shape: stock JSONStorage re-reads the whole file per operation and rewrites
-it in place (a full disk mid-rewrite corrupts it). Here every file is parsed once and
-kept in memory; a change rewrites only the file it touches (one pool, never the whole
-account) and does so atomically: temp file, fsync, rename, fsync of the folder.
-Tables change their documents in place (stock TinyDB copies a table twice per change).
+Why this shape: stock JSONStorage re-reads the whole file per operation and rewrites it in
+place (a full disk mid-rewrite corrupts it). Here every file is parsed once and kept in memory,
+and a change costs an append, as in a database:
 
-Across files: no logical change writes a pool and the account together, so each is one
-atomic write, except deleting a Service: the account file first, then its pool file goes.
-A crash between the two leaves an orphan pool file, removed on the next open, and only
-after every file has been read and checked (a number in two pools is refused, untouched).
+- One logical change (a transaction) is one journal record (sandbox/files.py's Journal): the
+  documents it left as they now are, and the pool files it made or dropped. It is appended and
+  fsync'd before the call returns, so a bulk change or a Service delete is atomic and one fsync.
+- The files are rewritten from memory later ("folded"): on close, and when the journal grows past
+  FOLD_BYTES; each atomically, then the journal starts again empty. A crash during a fold leaves
+  the journal whole, and replaying it is idempotent (a record holds whole documents).
+- Opening reads the files, then replays the journal's whole records; a torn last record was
+  never acknowledged and is cut off.
+- A failed change (an exception in its body, a full disk at its append) is rolled back in memory
+  from the documents as they were before it touched them, so memory again matches what is durable.
+
+Tables change their documents in place (stock TinyDB copies a table twice per change).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import secrets
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -32,12 +39,14 @@ from sandbox.files import (
     META,
     POOL_FORMAT,
     VERSION,
+    Journal,
     NoLock,
     SandboxLock,
     StoreError,
     atomic_write,
     cause,
     fsync_dir,
+    journal_path,
     read_json_file,
     sandbox_files,
     tmp_files,
@@ -51,6 +60,8 @@ NUMBERS = "numbers"
 SESSIONS = "sessions"
 PARTICIPANTS = "participants"
 
+ACCOUNT = ""  # the account file's key in journal records; a pool file's key is its Service's SID
+FOLD_BYTES = 8 * 1024 * 1024  # a journal past this is folded into the files after the change that grew it
 BIG_LOAD = 4_000_000  # bytes of JSON: beyond this, loading pauses the cyclic GC (see big_load)
 
 
@@ -81,56 +92,84 @@ def big_load(paths: list[Path]) -> Iterator[None]:
         gc.enable()
 
 
-class MemoryStorage(Storage):
-    """A TinyDB storage that keeps the file's data in memory and writes it atomically.
+# -- what one change touched --------------------------------------------------------------------
 
-    Writes are deferred while a transaction is open, so one logical change that
-    touches several tables of the file costs one atomic rewrite.
-    """
+_ABSENT = object()  # a document that was not there before the change
 
-    def __init__(self, path: Path, data: dict[str, Any], read_only: bool = False):
+
+def _copy(doc: Any) -> Any:
+    """A document as it was (documents are flat but for small dicts such as capabilities)."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in doc.items()} if isinstance(doc, dict) else doc
+
+
+class Change:
+    """The open transaction: the documents it touched with how they were before, and the pool
+    files it made or dropped, in order. Enough to write its journal record and to undo it."""
+
+    def __init__(self) -> None:
+        self.before: dict[tuple[str, str, str], Any] = {}  # (file, table, doc id) -> the document, or _ABSENT
+        self.made: dict[str, TinyDB] = {}  # pool files this change made
+        self.dropped: dict[str, TinyDB] = {}  # pool files this change dropped (kept to put back)
+        self.order: list[tuple[str, Any]] = []  # ("doc", key) / ("make", sid) / ("drop", sid)
+
+    def touch(self, file: str, table: str, doc_id: str, raw: dict[str, Any]) -> None:
+        key = (file, table, doc_id)
+        if key not in self.before:
+            self.before[key] = _copy(raw[doc_id]) if doc_id in raw else _ABSENT
+            self.order.append(("doc", key))
+
+
+class JournalStorage(Storage):
+    """A TinyDB storage that keeps one file's data in memory; its changes reach the disk through
+    its owner (SandboxFiles): journalled at once, folded into the file later."""
+
+    def __init__(self, path: Path, data: dict[str, Any], owner: SandboxFiles | None = None, key: str = ACCOUNT):
         self.path = path
         self._data = data
-        self.deferred = False
-        self.dirty = False
-        self.read_only = read_only  # a lock-free view: changes stay in memory, never on disk
+        self.owner = owner
+        self.key = key
 
     def read(self) -> dict[str, Any]:
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
         self._data = data
-        self.dirty = True
-        if not self.deferred:
-            self.flush()
+        if self.owner is not None:
+            self.owner.changed()
 
-    def flush(self) -> None:
-        if self.dirty and self.read_only:
-            self.dirty = False  # e.g. sessions expired by a read: the writer records that itself
-        elif self.dirty:
-            atomic_write(self.path, orjson.dumps(self._data))
-            self.dirty = False
+    def touch(self, table: str, doc_id: str, raw: dict[str, Any]) -> None:
+        if self.owner is not None:
+            self.owner.change().touch(self.key, table, doc_id, raw)
 
     def close(self) -> None:
         pass
 
 
 class _IntKeys(MutableMapping):
-    """The stored table ({"7": doc}) as TinyDB's updaters see it ({7: doc}), changed in place."""
+    """The stored table ({"7": doc}) as TinyDB's updaters see it ({7: doc}), changed in place;
+    every document an updater reaches is touched first (its state before the change is kept)."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "storage", "table")
 
-    def __init__(self, raw: dict[str, Any]):
+    def __init__(self, raw: dict[str, Any], storage: JournalStorage, table: str):
         self.raw = raw
+        self.storage = storage
+        self.table = table
 
     def __getitem__(self, doc_id: int) -> Any:
-        return self.raw[str(doc_id)]
+        key = str(doc_id)
+        self.storage.touch(self.table, key, self.raw)  # an updater may edit what it reads
+        return self.raw[key]
 
     def __setitem__(self, doc_id: int, doc: Any) -> None:
-        self.raw[str(doc_id)] = doc
+        key = str(doc_id)
+        self.storage.touch(self.table, key, self.raw)
+        self.raw[key] = doc
 
     def __delitem__(self, doc_id: int) -> None:
-        del self.raw[str(doc_id)]
+        key = str(doc_id)
+        self.storage.touch(self.table, key, self.raw)
+        del self.raw[key]
 
     def __contains__(self, doc_id: object) -> bool:
         return str(doc_id) in self.raw
@@ -142,6 +181,8 @@ class _IntKeys(MutableMapping):
         return len(self.raw)
 
     def clear(self) -> None:
+        for key in list(self.raw):
+            self.storage.touch(self.table, key, self.raw)
         self.raw.clear()
 
 
@@ -153,9 +194,10 @@ class InPlaceTable(Table):
     """
 
     def _update_table(self, updater) -> None:
-        tables = self._storage.read()
-        updater(_IntKeys(tables.setdefault(self.name, {})))
-        self._storage.write(tables)
+        storage: JournalStorage = self._storage  # type: ignore[assignment]
+        tables = storage.read()
+        updater(_IntKeys(tables.setdefault(self.name, {}), storage, self.name))
+        storage.write(tables)
         self.clear_cache()
 
 
@@ -163,11 +205,11 @@ class SandboxDB(TinyDB):
     table_class = InPlaceTable
 
 
-def open_db(path: Path, data: dict[str, Any], read_only: bool = False) -> TinyDB:
-    return SandboxDB(path, storage=lambda p: MemoryStorage(Path(p), data, read_only))
+def open_db(path: Path, data: dict[str, Any], owner: SandboxFiles | None = None, key: str = ACCOUNT) -> TinyDB:
+    return SandboxDB(path, storage=lambda p: JournalStorage(Path(p), data, owner, key))
 
 
-def storage_of(db: TinyDB) -> MemoryStorage:
+def storage_of(db: TinyDB) -> JournalStorage:
     return db.storage  # type: ignore[return-value]
 
 
@@ -178,27 +220,30 @@ def raw_table(db: TinyDB, name: str) -> dict[str, dict[str, Any]]:
 
 
 class SandboxFiles:
-    """The open files of one sandbox: the account file and one file per Service's pool."""
+    """The open files of one sandbox: the account file, one file per Service's pool, the journal."""
 
-    def __init__(self, path: Path, account: TinyDB, pools: dict[str, TinyDB], lock: SandboxLock | NoLock,
-                 read_only: bool = False):
+    def __init__(self, path: Path, lock: SandboxLock | NoLock, generation: str, *, read_only: bool = False):
         self.path = path
         self.read_only = read_only  # a view (snapshot()): nothing is ever written, nothing repaired
         self.pools_dir = Path(f"{path}.d")
-        self.account = account
-        self.pools = pools
+        self.account: TinyDB = open_db(path, {}, self, ACCOUNT)
+        self.pools: dict[str, TinyDB] = {}
+        self.journal = Journal(path, generation)
         self._lock = lock
-        self._in_transaction = False
+        self._change: Change | None = None
+        self._depth = 0  # transactions open (a nested one is part of the outer)
+        self._implicit = False  # the change is one write outside any transaction
+        self.unfolded: set[str] = set()  # files whose memory is newer than their file on disk
         # pool files of Services the account no longer has (a delete cut short by a crash)
         self.orphans: list[Path] = []
 
     def repair(self) -> None:
         """Finish what a crash cut short, once the whole sandbox has been read and checked:
-        remove orphan pool files (their Service's deletion is durable in the account file)
-        and the temp files of killed writers."""
+        remove orphan pool files (their Service's deletion is durable) and the temp files of
+        killed writers."""
         if self.read_only:
             return
-        leftovers = tmp_files(self.path)
+        leftovers = tmp_files(self.path) + tmp_files(journal_path(self.path))
         if self.pools_dir.is_dir():
             leftovers += self.pools_dir.glob(".KS*.json.*.tmp")
         for file in [*self.orphans, *leftovers]:
@@ -216,45 +261,68 @@ class SandboxFiles:
         lock = SandboxLock(path)
         lock.acquire()
         try:
-            pool_files = sandbox_files(path)[1:]
-            pools: dict[str, TinyDB] = {}
-            orphans: list[Path] = []
-            account = open_db(path, read_json_file(path, FORMAT))
-            service_sids = {doc["sid"] for doc in raw_table(account, SERVICES).values()}
-            for file in pool_files:
-                sid = file.stem
-                if sid not in service_sids:
-                    orphans.append(file)
-                    continue
-                data = read_json_file(file, POOL_FORMAT)
-                if data[META]["1"].get("service_sid") != sid:
-                    raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
-                pools[sid] = open_db(file, data)
-            files = cls(path, account, pools, lock)
-            files.orphans = orphans
-            return files
+            return cls._read(path, lock, read_only=False)
         except BaseException:
             lock.release(refused=True)
             raise
 
     @classmethod
     def snapshot(cls, path: str | os.PathLike[str]) -> SandboxFiles:
-        """The sandbox as its files are now, read without the lock (a process may hold it and
-        write meanwhile): each file is whole (they are replaced atomically), but the view may be a
-        moment old. Nothing is written; a pool file that went away while reading is left out."""
-        path = Path(path)
-        account = open_db(path, read_json_file(path, FORMAT), read_only=True)
-        service_sids = {doc["sid"] for doc in raw_table(account, SERVICES).values()}
-        pools: dict[str, TinyDB] = {}
+        """The sandbox as its files and journal are now, read without the lock (a process may hold it
+        and write meanwhile): each file is whole (files are replaced atomically, a torn journal record
+        is left out), but the view may be a moment old. Nothing is ever written: what a read changes
+        in memory (sessions that expired) stays there, the holder records it itself."""
+        return cls._read(Path(path), NoLock(), read_only=True)
+
+    @classmethod
+    def _read(cls, path: Path, lock: SandboxLock | NoLock, *, read_only: bool) -> SandboxFiles:
+        data = read_json_file(path, FORMAT)
+        files = cls(path, lock, str(data[META]["1"].get("generation", "")), read_only=read_only)
+        files.account = open_db(path, data, files, ACCOUNT)
         for file in sandbox_files(path)[1:]:
-            if file.stem not in service_sids or not file.exists():
-                continue
             try:
-                pools[file.stem] = open_db(file, read_json_file(file, POOL_FORMAT), read_only=True)
+                pool = read_json_file(file, POOL_FORMAT)
             except StoreError:
-                if file.exists():
-                    raise
-        return cls(path, account, pools, NoLock(), read_only=True)
+                if read_only and not file.exists():
+                    continue  # a writer's fold removed it while we read
+                raise
+            if pool[META]["1"].get("service_sid") != file.stem:
+                raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
+            files.pools[file.stem] = open_db(file, pool, files, file.stem)
+        records = files.journal.read()
+        for record in records:
+            files._replay(record)
+        if not read_only:
+            files.journal.open(keep=bool(records))
+        services = {doc["sid"] for doc in raw_table(files.account, SERVICES).values()}
+        for sid in [sid for sid in files.pools if sid not in services]:
+            files.orphans.append(storage_of(files.pools.pop(sid)).path)
+        return files
+
+    def _replay(self, record: bytes) -> None:
+        """Apply one journal record to memory (idempotent: it holds whole documents)."""
+        try:
+            ops = orjson.loads(record)
+            for op in ops:
+                kind, file = op[0], op[1]
+                if kind == "drop":
+                    self.pools.pop(file, None)
+                elif kind == "make":
+                    if file not in self.pools:
+                        self.pools[file] = open_db(self._pool_path(file), {}, self, file)
+                else:
+                    db = self.account if file == ACCOUNT else self.pools.get(file)
+                    if db is None:  # a pool made in an earlier record that a fold never wrote
+                        db = self.pools[file] = open_db(self._pool_path(file), {}, self, file)
+                    table = storage_of(db).read().setdefault(op[2], {})
+                    if kind == "put":
+                        table[op[3]] = op[4]
+                    else:
+                        table.pop(op[3], None)
+                self.unfolded.add(file)
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            raise StoreError(f"sandbox journal {self.journal.path} holds a record this build cannot read "
+                             f"({type(exc).__name__}); it was left as it is") from None
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, overwrite: bool = False) -> SandboxFiles:
@@ -270,94 +338,197 @@ class SandboxFiles:
         lock = SandboxLock(path)
         lock.acquire()
         try:
-            data = {META: {"1": {"format": FORMAT, "version": VERSION, **meta}}}
+            # a new generation: no journal written beside an earlier sandbox here is ever replayed onto this one
+            generation = secrets.token_hex(8)
+            data = {META: {"1": {"format": FORMAT, "version": VERSION, **meta, "generation": generation}}}
+            files = cls(path, lock, generation)
             # the new account first: should a crash follow, the old pool files are orphans of it
             atomic_write(path, orjson.dumps(data))
-            pools_dir = Path(f"{path}.d")
-            if pools_dir.is_dir():
-                for file in pools_dir.glob("KS*.json"):
+            if files.pools_dir.is_dir():
+                for file in files.pools_dir.glob("KS*.json"):
                     file.unlink()
-            return cls(path, open_db(path, data), {}, lock)
+            files.account = open_db(path, data, files, ACCOUNT)
+            with contextlib.suppress(FileNotFoundError):  # an earlier sandbox's, here
+                journal_path(path).unlink()
+            return files
         except BaseException:
             lock.release(refused=True)
             raise
 
     # -- pools ----------------------------------------------------------------------
 
+    def _pool_path(self, service_sid: str) -> Path:
+        return self.pools_dir / f"{service_sid}.json"
+
     def pool(self, service_sid: str) -> TinyDB:
-        """The pool file of a Service, made (in memory; on disk at the next write) if new."""
+        """The pool file of a Service, made (in memory and in the journal) if new."""
         db = self.pools.get(service_sid)
         if db is None:
-            if not self.pools_dir.is_dir() and not self.read_only:
-                try:
-                    self.pools_dir.mkdir()
-                    fsync_dir(self.path.parent)
-                except OSError as exc:
-                    raise StoreError(f"cannot make the pools folder {self.pools_dir}: {cause(exc)}") from None
             data = {META: {"1": {"format": POOL_FORMAT, "version": VERSION, "service_sid": service_sid}}}
-            db = open_db(self.pools_dir / f"{service_sid}.json", data, self.read_only)
-            storage_of(db).dirty = True
-            storage_of(db).deferred = self._in_transaction
-            if not self._in_transaction:
-                storage_of(db).flush()
+            db = open_db(self._pool_path(service_sid), data, self, service_sid)
+            change = self.change()
+            change.made[service_sid] = db
+            change.order.append(("make", service_sid))
             self.pools[service_sid] = db
+            self.changed()
         return db
 
     def drop_pool(self, service_sid: str) -> None:
+        """A deleted Service's pool file goes with the change (its file at the next fold)."""
         db = self.pools.pop(service_sid, None)
         if db is not None:
-            # best effort: if this is lost to a crash, the next open removes the orphan
-            with contextlib.suppress(OSError):
-                storage_of(db).path.unlink()
-                fsync_dir(self.pools_dir)
+            change = self.change()
+            change.dropped[service_sid] = db
+            change.order.append(("drop", service_sid))
+            self.changed()
 
     def all_dbs(self) -> Iterator[TinyDB]:
         yield from self.pools.values()
         yield self.account
 
+    # -- changes ----------------------------------------------------------------------
+
+    def change(self) -> Change:
+        """The open change; a write outside any transaction is a change of its own."""
+        if self._change is None:
+            self._change = Change()
+            self._implicit = self._depth == 0
+        return self._change
+
+    def changed(self) -> None:
+        """A table was written: outside a transaction, that write is committed now."""
+        if self._implicit and self._depth == 0:
+            self._finish()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Defer writes; at the end write each touched file once (pools before the account).
+        """One logical change: durable as one journal record when the block ends.
 
-        When a write fails, every touched file is reloaded from disk, so memory again
-        matches what is durable, and the error goes to the caller.
+        When the block raises, or the record cannot be written, memory is put back as it was
+        before the block, so it again matches what is durable, and the error goes to the caller.
         """
-        if self._in_transaction:
-            yield
-            return
-        self._in_transaction = True
-        dbs = list(self.all_dbs())
-        for db in dbs:
-            storage_of(db).deferred = True
+        self._depth += 1
         try:
             yield
-            for db in list(self.all_dbs()):
-                storage_of(db).flush()
         except BaseException:
-            self.reload_dirty()
+            self._depth -= 1
+            if self._depth == 0:
+                self._rollback()
             raise
-        finally:
-            for db in list(self.all_dbs()):
-                storage_of(db).deferred = False
-            self._in_transaction = False
+        self._depth -= 1
+        if self._depth == 0:
+            self._finish()
 
-    def reload_dirty(self) -> None:
-        """Drop unwritten changes: read every dirty file back from disk."""
-        account_storage = storage_of(self.account)
-        if account_storage.dirty:
-            self.account = open_db(self.path, read_json_file(self.path, FORMAT))
-        for sid, db in list(self.pools.items()):
-            storage = storage_of(db)
-            if storage.dirty:
-                if storage.path.exists():
-                    self.pools[sid] = open_db(storage.path, read_json_file(storage.path, POOL_FORMAT))
+    def _finish(self) -> None:
+        change, self._change, self._implicit = self._change, None, False
+        if change is None:
+            return
+        ops = self._ops(change)
+        if not ops or self.read_only:
+            return
+        try:
+            self.journal.append(orjson.dumps(ops))
+        except BaseException:
+            self._change = change
+            self._rollback()
+            raise
+        self.unfolded.update(op[1] for op in ops)
+        if self.journal.size > FOLD_BYTES:
+            with contextlib.suppress(StoreError):  # the change is durable: a fold that fails waits for the next
+                self.fold()
+
+    def _ops(self, change: Change) -> list[list[Any]]:
+        """The change as journal operations, in the order it made them, each document as it now is."""
+        ops: list[list[Any]] = []
+        for kind, what in change.order:
+            if kind == "make":
+                ops.append(["make", what])
+            elif kind == "drop":
+                ops.append(["drop", what])
+            else:
+                file, table, doc_id = what
+                db = self.account if file == ACCOUNT else self.pools.get(file)
+                if db is None:
+                    continue  # its pool was dropped by the same change
+                now = storage_of(db).read().get(table, {}).get(doc_id, _ABSENT)
+                before = change.before[what]
+                if now is _ABSENT:
+                    if before is not _ABSENT:
+                        ops.append(["delete", file, table, doc_id])
+                elif now != before:
+                    ops.append(["put", file, table, doc_id, now])
+        # a meta document (a new pool's) is part of its file: put it right after the make
+        for sid in change.made:
+            if sid in self.pools:
+                at = ops.index(["make", sid]) + 1
+                ops.insert(at, ["put", sid, META, "1", raw_table(self.pools[sid], META)["1"]])
+        return ops
+
+    def _rollback(self) -> None:
+        """Put memory back as it was before the open change."""
+        change, self._change, self._implicit = self._change, None, False
+        if change is None:
+            return
+        for kind, what in reversed(change.order):
+            if kind == "make":
+                self.pools.pop(what, None)
+            elif kind == "drop":
+                self.pools[what] = change.dropped[what]
+            else:
+                file, table, doc_id = what
+                # (never `pools.get(...) or ...`: a TinyDB with an empty default table is falsy)
+                db = self.account if file == ACCOUNT else self.pools.get(file, change.dropped.get(file))
+                if db is None:
+                    continue
+                rows = storage_of(db).read().setdefault(table, {})
+                before = change.before[what]
+                if before is _ABSENT:
+                    rows.pop(doc_id, None)
                 else:
-                    del self.pools[sid]
+                    rows[doc_id] = before
+        for db in [*self.all_dbs(), *change.dropped.values()]:
+            db.clear_cache()
+
+    # -- folding the journal into the files ---------------------------------------------------
+
+    def fold(self) -> None:
+        """Write every file the journal is ahead of (each atomically), then empty the journal."""
+        if not self.unfolded or self.read_only:
+            return
+        wrote_pool = False
+        for file in sorted(self.unfolded, key=lambda f: f == ACCOUNT):  # pools first, then the account
+            if file == ACCOUNT:
+                atomic_write(self.path, orjson.dumps(storage_of(self.account).read()))
+            elif file in self.pools:
+                if not self.pools_dir.is_dir():
+                    try:
+                        self.pools_dir.mkdir()
+                        fsync_dir(self.path.parent)
+                    except OSError as exc:
+                        raise StoreError(f"cannot make the pools folder {self.pools_dir}: {cause(exc)}") from None
+                atomic_write(self._pool_path(file), orjson.dumps(storage_of(self.pools[file]).read()))
+                wrote_pool = True
+            else:  # dropped: its Service is gone
+                with contextlib.suppress(FileNotFoundError):
+                    self._pool_path(file).unlink()
+                wrote_pool = True
+        if wrote_pool and self.pools_dir.is_dir():
+            fsync_dir(self.pools_dir)
+        self.journal.reset()
+        self.unfolded.clear()
 
     def meta(self) -> dict[str, Any]:
         return dict(self.account.table(META).get(doc_id=1) or {})
 
     def close(self) -> None:
-        self._lock.release()
-
-
+        """Fold what the journal holds, then let the sandbox go. A fold that fails (a full disk)
+        loses nothing: the journal is replayed at the next open."""
+        try:
+            if not self.read_only:
+                self.fold()
+                self.journal.remove()
+        except StoreError:
+            pass
+        finally:
+            self.journal.close()
+            self._lock.release()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import pytest
 
-import sandbox.store
 from sandbox.account import SandboxAccount
+from sandbox.files import Journal
 from sandbox.sessions import CLOSED_BY_TTL
 from tests.clock import FakeClock
 from tests.conformance import account_state
@@ -158,13 +159,15 @@ def test_expiry_is_written_once_and_survives_reopening_from_disk(tmp_path, clock
     acct.close()
     clock.advance(100)  # all of `first` expire while the sandbox is closed
 
-    writes: list[str] = []
-    real_write = sandbox.store.atomic_write
-    monkeypatch.setattr(sandbox.store, "atomic_write", lambda p, data: (writes.append(p.name), real_write(p, data)))
+    writes: list[bytes] = []
+    real_append = Journal.append
+    monkeypatch.setattr(Journal, "append", lambda self, record: (writes.append(record), real_append(self, record)))
     acct = SandboxAccount.open(path, clock=clock)
     assert writes == []  # opening writes nothing; the first operation on the pool closes what is due
     assert acct.get_number(svc, n1).in_use == 1  # only Bob's session holds it now
-    assert writes == [f"{svc}.json"]  # three sessions closed in one pool-file write
+    assert len(writes) == 1  # three sessions closed in one durable write
+    closed = [op[4]["sid"] for op in orjson.loads(writes[0]) if op[0] == "put" and op[2] == "sessions"]
+    assert sorted(closed) == sorted(s.sid for s in first)
     acct.list_sessions(svc)
     acct.pool_stats(svc)
     assert len(writes) == 1  # nothing more was due: reads write nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from pathlib import Path
 
 import orjson
@@ -13,7 +14,7 @@ from tinydb.storages import MemoryStorage as StockMemoryStorage
 
 from sandbox import store
 from sandbox.account import SandboxAccount
-from sandbox.files import SandboxInUse, StoreError
+from sandbox.files import Journal, SandboxInUse, StoreError, journal_path, journal_records
 from sandbox.scale import scale_numbers
 from sandbox.store import SandboxDB
 from tests.paging import every_item as every
@@ -36,54 +37,78 @@ def sandbox(tmp_path):
 
 
 def stamp(path: Path) -> dict[str, tuple[int, int]]:
-    """(inode, mtime) of every sandbox file: an atomic rewrite gives the file a new inode."""
+    """(inode, mtime) of every sandbox data file: an atomic rewrite gives the file a new inode."""
     files = [path, *Path(f"{path}.d").glob("*.json")]
     return {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in files}
 
 
-def test_a_change_is_on_disk_when_the_call_returns(sandbox):
+def crashed_copy(acct: SandboxAccount, folder: Path) -> Path:
+    """The sandbox's files as a crash would leave them now (nothing closed, nothing folded), copied aside."""
+    folder.mkdir()
+    for file in [acct.path, journal_path(acct.path), *Path(f"{acct.path}.d").glob("*.json")]:
+        target = folder / file.relative_to(acct.path.parent)
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(file, target)
+    return folder / acct.path.name
+
+
+def records(acct: SandboxAccount) -> list[list]:
+    return [orjson.loads(r) for r in journal_records(acct.path)]
+
+
+def test_a_change_is_durable_when_the_call_returns(sandbox, tmp_path):
     svc = sandbox.list_services().items[0]
     number = sandbox.list_numbers(svc.sid, 1).items[0]
     sandbox.set_reserved(svc.sid, number.sid, not number.is_reserved)
-    raw = orjson.loads((sandbox.files.pools_dir / f"{svc.sid}.json").read_bytes())
-    doc = next(d for d in raw["numbers"].values() if d["sid"] == number.sid)
-    assert doc["is_reserved"] == (not number.is_reserved)
+    copy = SandboxAccount.open(crashed_copy(sandbox, tmp_path / "crash"))  # as if the process died just now
+    try:
+        assert copy.get_number(svc.sid, number.sid).is_reserved == (not number.is_reserved)
+    finally:
+        copy.close()
     assert [p.name for p in sandbox.path.parent.rglob("*.tmp")] == []
 
 
-def test_a_reservation_toggle_rewrites_only_its_own_pool_file(sandbox):
+def test_a_reservation_toggle_is_one_journal_record_and_rewrites_no_file(sandbox):
     first, second = sandbox.list_services().items
-    before = stamp(sandbox.path)
+    before, held = stamp(sandbox.path), len(records(sandbox))
     number = sandbox.list_numbers(first.sid, 1).items[0]
     sandbox.set_reserved(first.sid, number.sid, not number.is_reserved)
-    after = stamp(sandbox.path)
-    changed = {name for name in before if before[name] != after[name]}
-    assert changed == {f"{first.sid}.json"}
+    assert stamp(sandbox.path) == before  # no file rewritten: the change is an append
+    (record,) = records(sandbox)[held:]
+    assert [op[:3] for op in record] == [["put", first.sid, "numbers"]]
+    assert record[0][4]["sid"] == number.sid and record[0][4]["is_reserved"] == (not number.is_reserved)
 
 
-def test_one_logical_change_writes_each_file_it_touches_once(sandbox, monkeypatch):
-    writes: list[str] = []
-    real = store.atomic_write
-    monkeypatch.setattr(store, "atomic_write", lambda path, payload: (writes.append(path.name), real(path, payload)))
+def test_one_logical_change_is_one_record_and_a_fold_writes_each_file_it_touched_once(sandbox, monkeypatch):
+    sandbox.files.fold()  # what building the fixture left in the journal
+    appends: list[int] = []
+    real_append = Journal.append
+    monkeypatch.setattr(Journal, "append", lambda self, payload: (appends.append(len(payload)),
+                                                                  real_append(self, payload)))
     svc = sandbox.list_services().items[0]
     free = [n.sid for n in every(sandbox.list_account_numbers) if n.service_sid is None][:40]
     sandbox.add_numbers_bulk(svc.sid, [(sid, False) for sid in free])
-    assert writes == [f"{svc.sid}.json"]
-    writes.clear()
+    assert len(appends) == 1  # 40 numbers, one record, one fsync
     sandbox.buy_numbers([{"phone_number": p} for p in NUMBERS[300:350]])
-    assert writes == [sandbox.path.name]
+    assert len(appends) == 2
+    writes: list[str] = []
+    real = store.atomic_write
+    monkeypatch.setattr(store, "atomic_write", lambda path, payload: (writes.append(path.name), real(path, payload)))
+    sandbox.files.fold()
+    assert writes == [f"{svc.sid}.json", sandbox.path.name]  # each once, the pool before the account
+    assert records(sandbox) == []  # folded: the journal starts again
 
 
 def test_a_failed_change_leaves_memory_as_it_is_on_disk(sandbox):
     svc = sandbox.list_services().items[0]
     number = sandbox.list_numbers(svc.sid, 1).items[0]
-    on_disk = (sandbox.files.pools_dir / f"{svc.sid}.json").read_bytes()
+    journal = journal_path(sandbox.path).read_bytes()
     with pytest.raises(RuntimeError), sandbox.files.transaction():
         sandbox.files.pools[svc.sid].table("numbers").update({"is_reserved": not number.is_reserved},
                                                             Query().sid == number.sid)
         raise RuntimeError("the change fails after editing memory")
     assert sandbox.get_number(svc.sid, number.sid).is_reserved == number.is_reserved
-    assert (sandbox.files.pools_dir / f"{svc.sid}.json").read_bytes() == on_disk
+    assert journal_path(sandbox.path).read_bytes() == journal  # nothing of it reached the disk
 
 
 def test_reopening_gives_back_the_same_account(sandbox):

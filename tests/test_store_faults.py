@@ -21,11 +21,10 @@ from typing import Any
 import orjson
 import pytest
 
-from sandbox import store
+from sandbox import files, store
 from sandbox.account import SandboxAccount
-from sandbox.files import SandboxInUse, StoreError
+from sandbox.files import SandboxInUse, StoreError, journal_path
 from sandbox.scale import scale_numbers
-from sandbox.store import SandboxFiles
 from tests.paging import every_item as every
 from tui.core.errors import ProxyError
 from tui.core.sids import new_sid
@@ -174,6 +173,16 @@ def writer(path: Path, seed: int, wfd: int) -> None:
     def send(msg: dict[str, Any]) -> None:
         os.write(wfd, orjson.dumps(msg) + b"\n")
 
+    if seed % 2:  # half the writers fold every few changes, so that kills land in folds too
+        store.FOLD_BYTES = 2048
+        real_fold = store.SandboxFiles.fold
+
+        def fold(self: store.SandboxFiles) -> None:
+            send({"folding": True})
+            real_fold(self)
+            send({"folded": True})
+
+        store.SandboxFiles.fold = fold  # type: ignore[method-assign]
     rng = random.Random(seed)
     acct = SandboxAccount.open(path)
     st = state_of(acct)
@@ -211,6 +220,7 @@ def test_200_sigkills_keep_every_acknowledged_change(tmp_path):
     model = reopened_state(path)
     rng = random.Random(2024)
     in_flight_kills = 0
+    fold_kills = 0
     acknowledged = 0
     for round_no in range(KILLS):
         rfd, wfd = os.pipe()
@@ -236,8 +246,10 @@ def test_200_sigkills_keep_every_acknowledged_change(tmp_path):
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (round_no, messages)
         assert not any("error" in m for m in messages), messages
 
+        folding = False
         pending = None
         for m in messages:
+            folding = m.get("folding", folding and "folded" not in m)
             if "intent" in m:
                 pending = m["intent"]
             elif "ack" in m:
@@ -245,6 +257,7 @@ def test_200_sigkills_keep_every_acknowledged_change(tmp_path):
                 acknowledged += 1
                 pending = None
         on_disk, pool_files = reopened(path)  # every file opens
+        fold_kills += folding
         if pending is not None:
             in_flight_kills += 1
             # the change in flight when the writer died is all there or not there at all
@@ -257,8 +270,10 @@ def test_200_sigkills_keep_every_acknowledged_change(tmp_path):
         assert leftovers == [], leftovers
         assert {p.name for p in (tmp_path / "sandbox.json.d").glob("KS*.json")} <= pool_files
     # the kills did land in the middle of changes, not only between them
-    print(f"{KILLS} kills, {in_flight_kills} with a change in flight, {acknowledged} changes acknowledged")
+    print(f"{KILLS} kills, {in_flight_kills} with a change in flight ({fold_kills} in a fold), "
+          f"{acknowledged} changes acknowledged")
     assert in_flight_kills >= KILLS // 10, in_flight_kills  # here about 80 %; low enough for any disk
+    assert fold_kills >= KILLS // 50, fold_kills  # and some in the middle of a fold
     assert acknowledged >= KILLS, acknowledged
 
 
@@ -290,7 +305,7 @@ class FullDisk:
                                   capture_output=True)
             self.mounted = done.returncode == 0
         if not self.mounted:
-            real_write = os.write
+            real_write, real_pwrite = os.write, os.pwrite
 
             def write(fd: int, data) -> int:
                 if self._full:
@@ -299,7 +314,15 @@ class FullDisk:
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 return real_write(fd, data)
 
+            def pwrite(fd: int, data, offset: int) -> int:
+                if self._full:
+                    if len(data) > 64:  # the journal's records are small: part of one lands
+                        return real_pwrite(fd, bytes(data[:64]), offset)
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                return real_pwrite(fd, data, offset)
+
             monkeypatch.setattr(store.os, "write", write)
+            monkeypatch.setattr(store.os, "pwrite", pwrite)
 
     def fill(self) -> None:
         if not self.mounted:
@@ -308,9 +331,7 @@ class FullDisk:
         with open(self.folder / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
             while True:
                 f.write(b"x" * 4096)
-        # leave a few KB so the next write gets part-way before the disk is full
-        size = (self.folder / "filler").stat().st_size
-        os.truncate(self.folder / "filler", max(0, size - 8192))
+        # full to the last page: what is left is the room inside pages files already have
 
     def free(self) -> None:
         self._full = False
@@ -330,21 +351,30 @@ def disk(request, tmp_path, monkeypatch):
     d.unmount()
 
 
-def test_disk_full_mid_write_changes_nothing_and_the_next_write_succeeds(disk):
+def test_disk_full_mid_append_changes_nothing_and_the_next_write_succeeds(disk):
     path = disk.folder / "sandbox.json"
     acct = small_sandbox(path, services=1, numbers=150, pooled=100)
     svc = acct.list_services().items[0]
-    number = acct.list_numbers(svc.sid, 1).items[0]
-    stats = acct.pool_stats(svc.sid)
-    before = files_of(path)
+    numbers = acct.list_numbers(svc.sid, 100).items
+    journal = journal_path(path)
 
     disk.fill()
-    with pytest.raises(StoreError) as err:
-        acct.set_reserved(svc.sid, number.sid, not number.is_reserved)
-    message = str(err.value)
-    assert str(pool_file(acct, svc.sid)) in message and "No space left on device" in message
-    # the failed change is visible neither in memory nor on disk
-    assert acct.get_number(svc.sid, number.sid).is_reserved == number.is_reserved
+    # a full disk may still take a few small records in pages the journal already has: change
+    # numbers until it refuses one; each change it took is durable, the refused one is nowhere
+    done: dict[str, bool] = {}
+    for number in numbers:
+        stats = acct.pool_stats(svc.sid)
+        before = files_of(path)
+        try:
+            acct.set_reserved(svc.sid, number.sid, not number.is_reserved)
+        except StoreError as err:
+            message = str(err)
+            break
+        done[number.sid] = not number.is_reserved
+    else:
+        raise AssertionError("the full disk took every change")
+    assert str(journal) in message and "No space left on device" in message
+    assert acct.get_number(svc.sid, number.sid).is_reserved == number.is_reserved  # not in memory
     assert acct.pool_stats(svc.sid) == stats
     with pytest.raises(StoreError) as err:
         acct.buy_number(SPARE[2000])
@@ -352,43 +382,75 @@ def test_disk_full_mid_write_changes_nothing_and_the_next_write_succeeds(disk):
     assert SPARE[2000] not in {n.phone_number for n in owned_numbers(acct)}
     after = files_of(path)
     after.pop("filler", None)
-    assert after == before
+    before.pop("filler", None)
+    assert after == before  # nor on disk: no file changed, the journal as it was
 
     disk.free()
     acct.set_reserved(svc.sid, number.sid, not number.is_reserved)
+    done[number.sid] = not number.is_reserved
     acct.buy_number(SPARE[2000])
     acct.close()
     reopened = SandboxAccount.open(path)
     try:
-        assert reopened.get_number(svc.sid, number.sid).is_reserved == (not number.is_reserved)
+        assert {sid: reopened.get_number(svc.sid, sid).is_reserved for sid in done} == done
         assert SPARE[2000] in {n.phone_number for n in owned_numbers(reopened)}
     finally:
         reopened.close()
 
 
+def test_disk_full_during_a_fold_loses_nothing(disk):
+    path = disk.folder / "sandbox.json"
+    acct = small_sandbox(path, services=2, numbers=150, pooled=60)
+    acct.close()
+    acct = SandboxAccount.open(path)  # folded and reopened: the journal holds only what follows
+    svc = acct.list_services().items[0]
+    for number in acct.list_numbers(svc.sid, 20).items:
+        acct.set_reserved(svc.sid, number.sid, not number.is_reserved)
+    acct.buy_numbers([{"phone_number": p} for p in SPARE[2100:2110]])
+    want = state_of(acct)
+    disk.fill()
+    with pytest.raises(StoreError, match="No space left on device"):
+        acct.files.fold()  # the account file cannot be rewritten: the journal stays whole
+    acct.close()  # its own fold fails quietly: the changes wait in the journal
+    assert journal_path(path).exists()
+    disk.free()
+    assert reopened_state(path) == want
+    assert not journal_path(path).exists()  # that open and close folded it
+
+
 # -- a crash between the files of one change -------------------------------------------------------
 
-def test_crash_between_account_and_pool_file_of_a_delete_is_repaired(tmp_path):
+def test_a_service_delete_is_one_record_and_a_crash_mid_fold_is_repaired(tmp_path):
     path = tmp_path / "sandbox.json"
     acct = small_sandbox(path)
     gone, kept = acct.list_services().items
     gone_numbers = set(all_numbers(acct, gone.sid))
-    orphan = pool_file(acct, gone.sid)
+    pool = pool_file(acct, gone.sid)
     acct.close()
 
-    def delete_then_die() -> None:
+    def delete_then_die_in_the_fold() -> None:
         acct = SandboxAccount.open(path)
-        # the account file is written; the process dies before the pool file is removed
-        SandboxFiles.drop_pool = lambda self, sid: os.kill(os.getpid(), signal.SIGKILL)
+        appends = []
+        real_append = store.Journal.append
+        store.Journal.append = lambda self, record: (appends.append(record), real_append(self, record))
         acct.delete_service(gone.sid)
+        assert len(appends) == 1  # the Service, its pool and its sessions went in one record
+        real_write = store.atomic_write
 
-    _, status = os.waitpid(run_in_child(delete_then_die), 0)
+        def write(target, payload):  # the fold has dealt with the pools; it dies at the account file
+            if target == path:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_write(target, payload)
+
+        store.atomic_write = write
+        acct.close()
+
+    _, status = os.waitpid(run_in_child(delete_then_die_in_the_fold), 0)
     assert os.WTERMSIG(status) == signal.SIGKILL
-    assert orphan.exists()  # the crash left the pool file of a deleted Service
+    assert not pool.exists()  # the fold removed the pool file, then died before the account file
 
-    acct = SandboxAccount.open(path)
+    acct = SandboxAccount.open(path)  # the journal, still whole, finishes the delete
     try:
-        assert not orphan.exists()
         assert [s.sid for s in acct.list_services().items] == [kept.sid]
         # the deleted Service's numbers are free again: in no pool, and can join another one
         for sid in gone_numbers:
@@ -398,6 +460,63 @@ def test_crash_between_account_and_pool_file_of_a_delete_is_repaired(tmp_path):
         assert acct.get_account_number(moved).service_sid == kept.sid
     finally:
         acct.close()
+    assert reopened_state(path)["services"].keys() == {kept.unique_name}
+
+
+def test_a_torn_last_record_is_cut_off_and_the_records_before_it_replayed(tmp_path):
+    path = tmp_path / "sandbox.json"
+    acct = small_sandbox(path, services=1)
+    svc = acct.list_services().items[0]
+    first, second = acct.list_numbers(svc.sid, 2).items
+    acct.set_reserved(svc.sid, first.sid, not first.is_reserved)  # acknowledged
+    journal = journal_path(path)
+    whole = journal.read_bytes()
+    acct.set_reserved(svc.sid, second.sid, not second.is_reserved)
+    record = journal.read_bytes()[len(whole):]
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for file in [path, *Path(f"{path}.d").glob("*.json")]:
+        target = crashed / file.relative_to(tmp_path)
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(file.read_bytes())
+    acct.close()
+    for cut in (1, 8, len(record) // 2, len(record) - 1):  # the second append died part-way
+        journal_path(crashed / "sandbox.json").write_bytes(whole + record[:cut])
+        again = SandboxAccount.open(crashed / "sandbox.json")
+        try:
+            assert again.get_number(svc.sid, first.sid).is_reserved == (not first.is_reserved)
+            assert again.get_number(svc.sid, second.sid).is_reserved == second.is_reserved  # never half applied
+            again.set_reserved(svc.sid, second.sid, second.is_reserved)  # and the journal goes on from there
+        finally:
+            again.close()
+    flip = bytearray(whole + record)
+    flip[-3] ^= 0xFF  # a record whose bytes are damaged is no record either
+    journal_path(crashed / "sandbox.json").write_bytes(bytes(flip))
+    again = SandboxAccount.open(crashed / "sandbox.json")
+    try:
+        assert again.get_number(svc.sid, second.sid).is_reserved == second.is_reserved
+    finally:
+        again.close()
+
+
+def test_a_journal_left_by_an_earlier_sandbox_is_never_replayed(tmp_path):
+    path = tmp_path / "sandbox.json"
+    acct = small_sandbox(path, services=1)
+    svc = acct.list_services().items[0]
+    number = acct.list_numbers(svc.sid, 1).items[0]
+    acct.files.fold()
+    acct.set_reserved(svc.sid, number.sid, not number.is_reserved)
+    stale = journal_path(path).read_bytes()
+    acct.close()
+    small_sandbox(tmp_path / "other.json", services=1).close()  # the same seed: the very same SIDs
+    files.install(tmp_path / "other.json", path)  # in the old one's place (as init --force and reset do)
+    journal_path(path).write_bytes(stale)  # the old journal back beside it
+    again = SandboxAccount.open(path)
+    try:
+        # the old journal names this very number, but it belongs to another generation: not replayed
+        assert again.get_number(svc.sid, number.sid).is_reserved == number.is_reserved
+    finally:
+        again.close()
 
 
 def test_a_number_in_two_pools_is_refused_and_nothing_is_touched(tmp_path):
