@@ -108,12 +108,16 @@ def _serve(args: Namespace) -> int:
         app = create_app(backend, public_url=args.public_url)
         print(f"Serving sandbox {backend.path} at {base_url(args.host, port)}")
         print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
-        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}", flush=True)
+        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}")
+        # each Twilio domain's base, one line each (client.proxy / .api / .messaging.base_url)
+        for name, url in domain_base_urls(args.public_url or base_url(args.host, port)).items():
+            print(f"{name}={url}")
+        sys.stdout.flush()
         if args.public_url:
             print(f"links point at {args.public_url}", file=sys.stderr)
         print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
         # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
-        # three lines above (a script can read them); the access log shows no headers, so no credential
+        # lines above (a script can read them); the access log shows no headers, so no credential
         log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
         log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
         config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
@@ -142,6 +146,15 @@ def listen(host: str, port: int) -> socket.socket:
 
 def base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def domain_base_urls(base: str) -> dict[str, str]:
+    """The base URL of each Twilio domain the server answers as (Messaging v1 under its prefix)."""
+    from tui.core.wire import MESSAGING_PREFIX
+
+    base = base.rstrip("/")
+    return {"TWILIO_PROXY_BASE_URL": base, "TWILIO_API_BASE_URL": base,
+            "TWILIO_MESSAGING_BASE_URL": base + MESSAGING_PREFIX}
 
 
 # -- the summary ----------------------------------------------------------------------
