@@ -218,7 +218,8 @@ async def test_sessions_and_participants_answer_as_the_spec_says(served):
     assert (await client.get(member)).json()["friendly_name"] == "third"
     gone = await client.delete(member)
     assert (gone.status_code, gone.content) == (200, b"")  # the spec's DeleteParticipant: 200, no body
-    assert (await client.get(member)).status_code == 404
+    kept = await client.get(member)  # a soft delete: it stays with its session, date_deleted set
+    assert kept.status_code == 200 and kept.json()["date_deleted"]
     assert (await client.delete(one)).status_code == 204
     assert [s.sid for s in backend.account.list_sessions(service).items] == [later.json()["sid"]]
     assert all(backend.account.get_number(service, n).in_use == 0 for n in numbers)

@@ -5,6 +5,7 @@ come back as the page they were rendered from, and the form codec is Twilio's.""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given
@@ -20,6 +21,7 @@ from tui.core.resources import (
     SESSION_STATUSES,
     AccountNumber,
     Capabilities,
+    MessagingLink,
     Participant,
     PhoneNumber,
     Service,
@@ -94,15 +96,22 @@ def test_a_pool_number_comes_back_from_its_json_and_the_json_is_the_specs(number
     check_resource(data, "proxy.v1.service.phone_number")
 
 
-@given(account_numbers, st.none() | sid("MG"), st.none() | sid("KS"))
+links = st.builds(MessagingLink, sid("MG"), names, st.booleans())
+
+
+@given(account_numbers, st.none() | links, st.none() | sid("KS"))
 def test_an_account_number_comes_back_from_its_json_and_the_json_is_the_specs(number, messaging, pool):
     data = through_json(wire.render_account_number(number))
     assert wire.parse_account_number(data) == number
     check_resource(data, "api.v2010.account.incoming_phone_number")
     # what the sandbox knows beside Twilio's resource never travels on the wire
-    annotated = AccountNumber(**{**{f: getattr(number, f) for f in number.__slots__},
-                                 "messaging_service_sid": messaging, "service_sid": pool})
+    annotated = replace(number, messaging=messaging, service_sid=pool)
     assert wire.render_account_number(annotated) == wire.render_account_number(number)
+
+
+@given(numbers, links)
+def test_a_pool_number_s_messaging_service_never_travels_on_the_proxy_wire(number, messaging):
+    assert wire.render_number(replace(number, messaging=messaging)) == wire.render_number(number)
 
 
 @given(sessions, bases)
