@@ -562,10 +562,10 @@ class SandboxAccount:
         book = self.sessions.book(service_sid)
         unique_name = unique_name or None
         rules.check_session_unique_name(unique_name, book.by_name.get(unique_name) if unique_name else None)
-        mode = mode or DEFAULT_SESSION_MODE
+        mode = DEFAULT_SESSION_MODE if mode is None else mode  # "" is no mode: refused below, as any non-enum
         rules.check_session_mode(mode)
-        ttl_s = rules.check_ttl(ttl) if ttl not in (None, "") else int(service.get("default_ttl") or 0)
-        status = status or DEFAULT_SESSION_STATUS
+        ttl_s = rules.check_ttl(ttl) if ttl is not None else int(service.get("default_ttl") or 0)
+        status = DEFAULT_SESSION_STATUS if status is None else status
         rules.check_initial_status(status)
         specs = [parse_participant_item(p) for p in participants or []]
         session = records.session_record(new_sid("KC", self._rng), unique_name, status, mode, ttl_s, self.clock())
@@ -581,7 +581,7 @@ class SandboxAccount:
         book, doc = self._session_record(service_sid, sid)
         fields: dict[str, Any] = {}
         now = self.clock()
-        if ttl not in (None, ""):
+        if ttl is not None:
             fields["ttl"] = rules.check_ttl(ttl)
             fields["date_expiry"] = records.expiry(parse_date(doc.get("date_last_interaction")) or now, fields["ttl"])
         if status is not None:

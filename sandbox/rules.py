@@ -108,13 +108,20 @@ def check_unique_name(unique_name: str | None, taken_by: str | None, own_sid: st
 
 
 MAX_URL = 2048  # a callback URL's characters
+# an absolute http(s) URL of RFC 3986's characters (the responses' "format": "uri"): no spaces, no
+# quotes or braces, every % an escape
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]+(?:[/?#][A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]%]*)?")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def check_url(value: object, name: str, code: int = 80701) -> None:
-    """A callback URL: at most 2,048 characters of text (the sandbox never calls it)."""
-    if not isinstance(value, str) or len(value) > MAX_URL:
+def check_url(value: object, name: str, code: int = 80701) -> str:
+    """A callback URL: an absolute http(s) URL of at most 2,048 characters (the specs' "format": "uri";
+    the sandbox never calls it). An empty one is refused too: it is not a URI."""
+    if not isinstance(value, str) or len(value) > MAX_URL or not _URL.fullmatch(value) or _BAD_ESCAPE.search(value):
         prefix = "Parameter Validation Failed" if code == 80701 else "Invalid Parameter"
-        raise ProxyError(code, 400, f"{prefix}: {name} must be a URL of at most {MAX_URL:,} characters")
+        raise ProxyError(code, 400, f"{prefix}: {name} must be an absolute http(s) URL of at most {MAX_URL:,} "
+                                    f"characters, not {echo(value)}")
+    return value
 
 
 def check_service_fields(fields: dict) -> dict:
@@ -129,7 +136,7 @@ def check_service_fields(fields: dict) -> dict:
     for name, param in (("callback_url", "CallbackUrl"), ("intercept_callback_url", "InterceptCallbackUrl"),
                         ("out_of_session_callback_url", "OutOfSessionCallbackUrl")):
         if name in fields:
-            check_url(fields[name], param)
+            out[name] = check_url(fields[name], param)
     chat = fields.get("chat_instance_sid")
     if chat and not is_sid(chat, "IS"):
         raise ProxyError(80701, 400, f"Parameter Validation Failed: ChatInstanceSid {echo(chat)} is not IS "
@@ -304,7 +311,7 @@ def check_messaging_fields(fields: dict, *, creating: bool) -> dict:
             raise ProxyError(20422, 400, "Invalid Parameter: FriendlyName is at most 64 characters")
     for field, param in MESSAGING_URLS.items():
         if field in fields:
-            check_url(fields[field], param, code=20422)
+            out[field] = check_url(fields[field], param, code=20422)
     for field, param in (("inbound_method", "InboundMethod"), ("fallback_method", "FallbackMethod")):
         if field in fields:
             one_of(fields[field], MESSAGING_METHODS, param, code=20422)

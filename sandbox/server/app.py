@@ -100,6 +100,15 @@ class Endpoints:
         return asgi_endpoint
 
 
+def resource(path: str, methods: dict[str, Callable]) -> Route:
+    """One route per path, its methods dispatched here: a wrong method's 405 then names them all (Allow)."""
+    async def dispatch(request: Request) -> Response:
+        endpoint = methods["GET" if request.method == "HEAD" else request.method]
+        return await endpoint(request)
+
+    return Route(path, dispatch, methods=list(methods))
+
+
 def routes(backend: SandboxBackend, public_url: str | None) -> list[Route]:
     ep = Endpoints(backend, public_url)
     h = Handlers(backend)
@@ -112,47 +121,37 @@ def routes(backend: SandboxBackend, public_url: str | None) -> list[Route]:
     messages = members + "/{participant_sid}/MessageInteractions"
     msg = MESSAGING_PREFIX + "/v1/Services"
     msg_numbers = msg + "/{service_sid}/PhoneNumbers"
+
+    def account(handler: Handler) -> Callable:
+        return ep(handler, account_in_path=True)
+
     return [
-        Route(svc, ep(h.list_services), methods=["GET"]),
-        Route(svc, ep(h.create_service), methods=["POST"]),
-        Route(svc + "/{sid}", ep(h.fetch_service), methods=["GET"]),
-        Route(svc + "/{sid}", ep(h.update_service), methods=["POST"]),
-        Route(svc + "/{sid}", ep(h.delete_service), methods=["DELETE"]),
-        Route(pool, ep(h.list_numbers), methods=["GET"]),
-        Route(pool, ep(h.add_number), methods=["POST"]),
-        Route(pool + "/{sid}", ep(h.fetch_number), methods=["GET"]),
-        Route(pool + "/{sid}", ep(h.update_number), methods=["POST"]),
-        Route(pool + "/{sid}", ep(h.remove_number), methods=["DELETE"]),
-        Route(sessions, ep(h.list_sessions), methods=["GET"]),
-        Route(sessions, ep(h.create_session), methods=["POST"]),
-        Route(sessions + "/{sid}", ep(h.update_session), methods=["POST"]),
-        Route(sessions + "/{sid}", ep(h.delete_session), methods=["DELETE"]),
-        Route(members, ep(h.list_participants), methods=["GET"]),
-        Route(members, ep(h.add_participant), methods=["POST"]),
-        Route(members + "/{sid}", ep(h.fetch_participant), methods=["GET"]),
-        Route(members + "/{sid}", ep(h.remove_participant), methods=["DELETE"]),
-        Route(interactions, ep(h.list_interactions), methods=["GET"]),
-        Route(interactions + "/{sid}", ep(h.fetch_interaction), methods=["GET"]),
-        Route(interactions + "/{sid}", ep(h.delete_interaction), methods=["DELETE"]),
-        Route(messages, ep(h.list_message_interactions), methods=["GET"]),
-        Route(messages, ep(h.create_message_interaction), methods=["POST"]),
-        Route(messages + "/{sid}", ep(h.fetch_message_interaction), methods=["GET"]),
-        # after the Participants routes: a fetch by UniqueName may hold "/"
-        Route(sessions + "/{sid:path}", ep(h.fetch_session), methods=["GET"]),
-        Route(ipn + ".json", ep(h.list_account_numbers, account_in_path=True), methods=["GET"]),
-        Route(ipn + ".json", ep(h.buy_number, account_in_path=True), methods=["POST"]),
-        Route(ipn + "/{sid}.json", ep(h.fetch_account_number, account_in_path=True), methods=["GET"]),
-        Route(ipn + "/{sid}.json", ep(h.release_number, account_in_path=True), methods=["DELETE"]),
-        Route(msg, ep(h.list_messaging_services), methods=["GET"]),
-        Route(msg, ep(h.create_messaging_service), methods=["POST"]),
-        Route(msg + "/{sid}", ep(h.fetch_messaging_service), methods=["GET"]),
-        Route(msg + "/{sid}", ep(h.update_messaging_service), methods=["POST"]),
-        Route(msg + "/{sid}", ep(h.delete_messaging_service), methods=["DELETE"]),
-        Route(msg_numbers, ep(h.list_messaging_numbers), methods=["GET"]),
-        Route(msg_numbers, ep(h.add_messaging_number), methods=["POST"]),
-        Route(msg_numbers + "/{sid}", ep(h.fetch_messaging_number), methods=["GET"]),
-        Route(msg_numbers + "/{sid}", ep(h.remove_messaging_number), methods=["DELETE"]),
-        Route("/sandbox/reset", ep(h.reset, locked=False), methods=["POST"]),
+        resource(svc, {"GET": ep(h.list_services), "POST": ep(h.create_service)}),
+        resource(svc + "/{sid}", {"GET": ep(h.fetch_service), "POST": ep(h.update_service),
+                                  "DELETE": ep(h.delete_service)}),
+        resource(pool, {"GET": ep(h.list_numbers), "POST": ep(h.add_number)}),
+        resource(pool + "/{sid}", {"GET": ep(h.fetch_number), "POST": ep(h.update_number),
+                                   "DELETE": ep(h.remove_number)}),
+        resource(sessions, {"GET": ep(h.list_sessions), "POST": ep(h.create_session)}),
+        resource(members, {"GET": ep(h.list_participants), "POST": ep(h.add_participant)}),
+        resource(members + "/{sid}", {"GET": ep(h.fetch_participant), "DELETE": ep(h.remove_participant)}),
+        resource(interactions, {"GET": ep(h.list_interactions)}),
+        resource(interactions + "/{sid}", {"GET": ep(h.fetch_interaction), "DELETE": ep(h.delete_interaction)}),
+        resource(messages, {"GET": ep(h.list_message_interactions), "POST": ep(h.create_message_interaction)}),
+        resource(messages + "/{sid}", {"GET": ep(h.fetch_message_interaction)}),
+        resource(sessions + "/{sid}", {"GET": ep(h.fetch_session), "POST": ep(h.update_session),
+                                       "DELETE": ep(h.delete_session)}),
+        # last of the Sessions routes: a fetch by UniqueName may hold "/"
+        resource(sessions + "/{sid:path}", {"GET": ep(h.fetch_session)}),
+        resource(ipn + ".json", {"GET": account(h.list_account_numbers), "POST": account(h.buy_number)}),
+        resource(ipn + "/{sid}.json", {"GET": account(h.fetch_account_number), "DELETE": account(h.release_number)}),
+        resource(msg, {"GET": ep(h.list_messaging_services), "POST": ep(h.create_messaging_service)}),
+        resource(msg + "/{sid}", {"GET": ep(h.fetch_messaging_service), "POST": ep(h.update_messaging_service),
+                                  "DELETE": ep(h.delete_messaging_service)}),
+        resource(msg_numbers, {"GET": ep(h.list_messaging_numbers), "POST": ep(h.add_messaging_number)}),
+        resource(msg_numbers + "/{sid}", {"GET": ep(h.fetch_messaging_number),
+                                          "DELETE": ep(h.remove_messaging_number)}),
+        resource("/sandbox/reset", {"POST": ep(h.reset, locked=False)}),
     ]
 
 
@@ -161,7 +160,9 @@ def create_app(backend: SandboxBackend, *, public_url: str | None = None) -> Sta
 
     async def on_route_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error_response(route_error(exc, request))
+        # a 405 names the methods the path has (Allow, as RFC 9110 requires)
+        allow = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        return error_response(route_error(exc, request), allow)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s %s: %s", request.method, request.url.path, type(exc).__name__)

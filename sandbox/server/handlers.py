@@ -142,7 +142,7 @@ class Handlers:
         # each Participants item is one JSON object's text; the sandbox reads and checks it
         session = account.create_session(
             call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p, account.clock()),
-            mode=p.get("Mode") or None, status=p.get("Status") or None, participants=p.get("Participants"),
+            mode=p.get("Mode"), status=p.get("Status"), participants=p.get("Participants"),
         )
         return created(session, call)
 
@@ -158,8 +158,7 @@ class Handlers:
 
     def update_session(self, account: SandboxAccount, call: Call) -> Response:
         call.known(*SESSION_UPDATE_PARAMS)
-        session = account.update_session(call.path["service_sid"], call.path["sid"],
-                                         status=call.params.get("Status") or None,
+        session = account.update_session(call.path["service_sid"], call.path["sid"], status=call.params.get("Status"),
                                          ttl=ttl_for(call.params, account.clock()))
         return one(session, call)
 

@@ -143,7 +143,7 @@ def ttl_for(params: dict[str, Any], now: datetime) -> str | None:
     (the account's clock) until it."""
     expiry = params.get("DateExpiry")
     if expiry in (None, ""):
-        return params.get("Ttl")
+        return params.get("Ttl")  # "" too: the account refuses it (Ttl is an integer)
     try:
         when = parse_date(expiry)
     except (TypeError, ValueError, OverflowError, IndexError):  # parsedate_to_datetime raises any of them
