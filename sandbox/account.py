@@ -1,10 +1,11 @@
 """The sandbox account: every operation is the rule checks (sandbox/rules.py), then one
 transaction over the ledgers, made durable before it returns.
 
-State is three composed ledgers over one store (sandbox/store.py): the catalog (Services and
-owned numbers, sandbox/catalog.py), the pools (sandbox/pools.py) and the sessions with
-`in_use` (sandbox/sessions.py). Records become resources in sandbox/records.py; number
-selection is sandbox/selection.py. Synchronous and single-threaded by design; SandboxBackend
+State is five composed ledgers over one store (sandbox/store.py): the catalog (Services and
+owned numbers, sandbox/catalog.py), the Messaging Services and their sender pools
+(sandbox/messaging.py), the pools (sandbox/pools.py), the sessions with `in_use`
+(sandbox/sessions.py) and their interactions (sandbox/interactions.py). Records become
+resources in sandbox/records.py; number selection is sandbox/selection.py. Synchronous and single-threaded by design; SandboxBackend
 wraps it for the async seam.
 """
 
@@ -19,16 +20,23 @@ from typing import Any, TypeVar
 
 from sandbox import paging, records, rules
 from sandbox.catalog import Catalog
+from sandbox.interactions import InteractionLedger
+from sandbox.messaging import MessagingLedger
 from sandbox.pools import PoolLedger
 from sandbox.records import Record
 from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
-from sandbox.store import SandboxFiles, big_load, sandbox_files
+from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table, sandbox_files
 from tui.core.resources import (
     DEFAULT_SESSION_MODE,
     DEFAULT_SESSION_STATUS,
+    MESSAGING_SERVICE_FIELDS,
     SERVICE_FIELDS,
     AccountNumber,
+    Interaction,
+    MessagingIndex,
+    MessagingNumber,
+    MessagingService,
     Participant,
     PhoneNumber,
     PoolStats,
@@ -49,6 +57,8 @@ class SandboxAccount:
     def __init__(self, files: SandboxFiles, rng: random.Random | None = None,
                  clock: Callable[[], datetime] | None = None):
         self.files = files
+        meta = files.meta()
+        self._credentials = (meta["account_sid"], meta["auth_token"])  # constant for the file's life
         # the time every stamp and every session expiry is read from (UTC, whole seconds);
         # tests pass a fake clock they advance
         self.clock: Callable[[], datetime] = clock or utcnow
@@ -56,6 +66,7 @@ class SandboxAccount:
         self._rng = rng or random.Random()
         try:
             self._load()
+            self._adopt_hidden_messaging_sids()
         except BaseException:
             files.close()  # refused: let the next open take the lock
             raise
@@ -65,8 +76,30 @@ class SandboxAccount:
         """The ledgers, from what the store holds (at open, and after a failed write)."""
         self.catalog = Catalog(self.files)
         services = self.catalog.service_sids()
+        self.messaging = MessagingLedger(self.files, self.catalog.owned_sids())
         self.pools = PoolLedger(self.files, services, self.catalog.owned_sids())
         self.sessions = SessionLedger(self.files, self.pools, services)
+        self.interactions = InteractionLedger(self.files, self.sessions, services)
+
+    def _adopt_hidden_messaging_sids(self) -> None:
+        """Sandboxes made before Messaging Services were resources kept a `messaging_service_sid` on
+        owned numbers: each becomes a real Messaging Service (named by its SID) holding those numbers,
+        once, in one write."""
+        hidden = [doc for doc in raw_table(self.files.account, ACCOUNT_NUMBERS).values()
+                  if "messaging_service_sid" in doc]  # a scan of dicts: 55,000 numbers cost ~3 ms
+        if not hidden:
+            return
+        hidden = [dict(doc) for doc in hidden]  # read before the write below changes them
+
+        def adopt() -> None:
+            now = self.clock()
+            for doc in hidden:
+                mg = doc["messaging_service_sid"]
+                if mg and self.messaging.service_of(doc["sid"]) is None:
+                    self._join_messaging(mg, doc["sid"], now)
+            self.catalog.forget_field([doc["sid"] for doc in hidden], "messaging_service_sid")
+
+        self._write(adopt)
 
     def _write(self, fn: Callable[..., R], *args: Any) -> R:
         """One logical change as one store transaction (one journal record). If it fails, the store
@@ -112,13 +145,14 @@ class SandboxAccount:
 
     @property
     def account_sid(self) -> str:
-        return self.meta["account_sid"]
+        return self._credentials[0]
 
     def check_credentials(self, username: str, password: str) -> bool:
-        meta = self.meta
-        return hmac.compare_digest(username, meta["account_sid"]) and hmac.compare_digest(
-            password, meta["auth_token"]
-        )
+        """Compared in constant time against the credentials read at open (the server checks them
+        before it reads a request's body, outside the backend's lock)."""
+        sid, token = self._credentials
+        return hmac.compare_digest(username.encode(), sid.encode()) and hmac.compare_digest(
+            password.encode(), token.encode())
 
     def __repr__(self) -> str:  # never the token
         return f"SandboxAccount(path={str(self.path)!r})"
@@ -154,10 +188,12 @@ class SandboxAccount:
         return doc
 
     def _number(self, service_sid: str, doc: Record) -> PhoneNumber:
-        return records.number(doc, self.account_sid, service_sid, self.sessions.in_use_of(doc["sid"]))
+        return records.number(doc, self.account_sid, service_sid, self.sessions.in_use_of(doc["sid"]),
+                              self.messaging.link_of(doc["sid"]))
 
     def _account_number(self, doc: Record) -> AccountNumber:
-        return records.account_number(doc, self.account_sid, self.pools.service_holding(doc["sid"]))
+        return records.account_number(doc, self.account_sid, self.pools.service_holding(doc["sid"]),
+                                      self.messaging.link_of(doc["sid"]))
 
     def _session_record(self, service_sid: str, sid: str) -> tuple[SessionBook, Record]:
         self._current(service_sid)
@@ -222,13 +258,14 @@ class SandboxAccount:
         rules.check_unique_name(unique_name, self.catalog.service_named(unique_name))
         fields = {k: v for k, v in fields.items() if v is not None}
         rules.check_known_fields(fields, SERVICE_FIELDS)
-        rules.check_service_fields(fields)
+        fields = rules.check_service_fields(fields)
         doc = records.service_record(new_sid("KS", self._rng), unique_name, fields, self.clock())
 
         def apply() -> None:
             self.catalog.add_service(doc)
             self.pools.open_pool(doc["sid"])
             self.sessions.open_book(doc["sid"])
+            self.interactions.open_book(doc["sid"])
 
         self._write(apply)
         return records.service(doc, self.account_sid)
@@ -239,9 +276,7 @@ class SandboxAccount:
         rules.check_known_fields(fields, SERVICE_FIELDS)
         if "unique_name" in fields:
             rules.check_unique_name(fields["unique_name"], self.catalog.service_named(fields["unique_name"]), sid)
-        rules.check_service_fields(fields)
-        if "default_ttl" in fields:
-            fields["default_ttl"] = int(fields["default_ttl"])
+        fields = rules.check_service_fields(fields)
         if fields:
             fields["date_updated"] = iso8601(self.clock())
             self._write(self.catalog.update_service, sid, fields)
@@ -251,9 +286,10 @@ class SandboxAccount:
         """Deletes the Service and releases its pool's numbers (as Twilio does)."""
         self._service(sid)
 
-        def apply() -> None:  # the Service, its pool file and its sessions: one journal record
+        def apply() -> None:  # the Service, its pool file, its sessions and interactions: one journal record
             self.catalog.remove_service(sid)
             self.sessions.drop_book(sid, self.pools.drop_pool(sid))
+            self.interactions.drop_book(sid)
 
         self._write(apply)
 
@@ -293,7 +329,7 @@ class SandboxAccount:
             assert owned is not None
             current = self.pools.service_holding(number_sid) or (service_sid if number_sid in taken else None)
             rules.check_not_pooled(current, service_sid, owned["phone_number"])
-            rules.check_not_in_messaging_service(owned.get("messaging_service_sid"), owned["phone_number"])
+            rules.check_not_in_messaging_service(self.messaging.service_of(number_sid), owned["phone_number"])
             rules.check_room(counts, is_reserved)
             counts = rules.PoolCounts(counts.reserved + is_reserved, counts.unreserved + (not is_reserved))
             taken.add(number_sid)
@@ -326,10 +362,19 @@ class SandboxAccount:
 
     # -- the account's own numbers (IncomingPhoneNumbers) ---------------------------------------
 
-    def list_account_numbers(self, page_size: int | None = None,
-                             page_token: str | None = None) -> Page[AccountNumber]:
+    def list_account_numbers(self, page_size: int | None = None, page_token: str | None = None, *,
+                             phone_number: str | None = None, friendly_name: str | None = None,
+                             beta: bool | None = None, origin: str | None = None) -> Page[AccountNumber]:
+        """IncomingPhoneNumbers, filtered as the 2010 API filters them: by one exact E.164 PhoneNumber,
+        an exact FriendlyName, Beta (every sandbox number is beta false) and Origin (all "twilio")."""
         size = rules.page_size(page_size)
         order, fetch = self.catalog.owned_order()
+        if beta is True or origin not in (None, "twilio"):
+            order = []
+        elif phone_number is not None or friendly_name is not None:
+            sid = self.catalog.owned_sid_for(phone_number) if phone_number is not None else None
+            order = [] if phone_number is not None and sid is None else self.catalog.owned_doc_ids(
+                sid=sid, friendly_name=friendly_name)
         return paging.page_of(order, size, page_token, lambda i: self._account_number(fetch(i)))
 
     def get_account_number(self, sid: str) -> AccountNumber:
@@ -340,6 +385,7 @@ class SandboxAccount:
                    messaging_service_sid: str | None = None) -> AccountNumber:
         """Provision a number for the sandbox account, as buying one on Twilio does: the E.164
         number given, or a free valid North American one (in `area_code` when given)."""
+        rules.check_friendly_name_of_number(friendly_name)
         spec = {"friendly_name": friendly_name, "capabilities": capabilities,
                 "messaging_service_sid": messaging_service_sid}
         if phone_number:
@@ -362,7 +408,9 @@ class SandboxAccount:
                 yield candidate
 
     def buy_numbers(self, specs: list[dict[str, Any]]) -> list[AccountNumber]:
-        """Provision several numbers in one durable write (demo data, bulk set-up)."""
+        """Provision several numbers in one durable write (demo data, bulk set-up). A spec's
+        `messaging_service_sid` also puts the number in that Messaging Service (made, named by its
+        SID, when the sandbox has none of that SID): a set-up shortcut, not a Twilio parameter."""
         docs = []
         now = self.clock()
         seen: set[str] = set()
@@ -372,25 +420,119 @@ class SandboxAccount:
             rules.check_not_owned(e164, self.catalog.owned_sid_for(e164) is not None or e164 in seen)
             seen.add(e164)
             docs.append(records.owned_record(spec.get("sid") or new_sid("PN", self._rng), e164, spec, now))
-        self._write(self.catalog.add_owned, docs)
+        joins = [(spec["messaging_service_sid"], doc["sid"]) for spec, doc in zip(specs, docs, strict=True)
+                 if spec.get("messaging_service_sid")]
+        for mg, _ in joins:
+            rules.check_messaging_service_sid(mg)
+
+        def apply() -> None:
+            self.catalog.add_owned(docs)
+            for mg, number_sid in joins:
+                self._join_messaging(mg, number_sid, now)
+
+        self._write(apply)
         return [self._account_number(d) for d in docs]
 
+    def _join_messaging(self, mg: str, number_sid: str, now: datetime) -> None:
+        """Inside a write: the number joins Messaging Service `mg`, made (named by its SID) if new."""
+        if self.messaging.service(mg) is None:
+            self.messaging.add_service(records.messaging_service_record(mg, {"friendly_name": mg}, now))
+        self.messaging.add_members([records.messaging_member_record(number_sid, mg, now)])
+
     def release_number(self, sid: str) -> None:
-        """Release one of the account's numbers; refused while it is in a pool."""
+        """Release one of the account's numbers; refused while it is in a pool. A Messaging Service
+        loses it (as on Twilio: a released number leaves its Messaging Service)."""
         doc = self._owned(sid)
         rules.check_account_number_deletable(self.pools.service_holding(sid), doc["phone_number"])
-        self._write(self.catalog.remove_owned, sid)
 
-    def set_messaging_service(self, sid: str, messaging_service_sid: str | None) -> AccountNumber:
-        """Put an owned number in a Messaging Service (MG…) or take it out (None).
+        def apply() -> None:
+            if self.messaging.service_of(sid) is not None:
+                self.messaging.remove_member(sid)
+            self.catalog.remove_owned(sid)
 
-        Allowed for a number already in a Proxy pool: 80601 guards only the other order.
-        """
-        self._owned(sid)
-        rules.check_messaging_service_sid(messaging_service_sid)
-        fields = {"messaging_service_sid": messaging_service_sid, "date_updated": iso8601(self.clock())}
-        self._write(self.catalog.update_owned, sid, fields)
-        return self.get_account_number(sid)
+        self._write(apply)
+
+    # -- Messaging Services (Messaging v1) and their sender pools ----------------------------------
+
+    def _messaging_service(self, sid: str) -> Record:
+        doc = self.messaging.service(sid)
+        if doc is None:
+            raise rules.not_found(f"/v1/Services/{sid} (Messaging)")
+        return doc
+
+    def list_messaging_services(self, page_size: int | None = None,
+                                page_token: str | None = None) -> Page[MessagingService]:
+        size = rules.page_size(page_size)
+        order, fetch = self.messaging.service_order()
+        return paging.page_of(order, size, page_token, lambda i: records.messaging_service(fetch(i), self.account_sid))
+
+    def get_messaging_service(self, sid: str) -> MessagingService:
+        return records.messaging_service(self._messaging_service(sid), self.account_sid)
+
+    def create_messaging_service(self, friendly_name: str, **fields: Any) -> MessagingService:
+        fields = {k: v for k, v in {"friendly_name": friendly_name, **fields}.items() if v is not None}
+        rules.check_known_fields(fields, MESSAGING_SERVICE_FIELDS)
+        fields = rules.check_messaging_fields(fields, creating=True)
+        doc = records.messaging_service_record(new_sid("MG", self._rng), fields, self.clock())
+        self._write(self.messaging.add_service, doc)
+        return records.messaging_service(doc, self.account_sid)
+
+    def update_messaging_service(self, sid: str, **fields: Any) -> MessagingService:
+        self._messaging_service(sid)
+        fields = {k: v for k, v in fields.items() if v is not None}
+        rules.check_known_fields(fields, MESSAGING_SERVICE_FIELDS)
+        fields = rules.check_messaging_fields(fields, creating=False)
+        if fields:
+            fields["date_updated"] = iso8601(self.clock())
+            self._write(self.messaging.update_service, sid, fields)
+        return self.get_messaging_service(sid)
+
+    def delete_messaging_service(self, sid: str) -> None:
+        """Deletes the Messaging Service; its numbers leave its sender pool and stay the account's."""
+        self._messaging_service(sid)
+        self._write(self.messaging.remove_service, sid)
+
+    def list_messaging_numbers(self, service_sid: str, page_size: int | None = None,
+                               page_token: str | None = None) -> Page[MessagingNumber]:
+        size = rules.page_size(page_size)
+        self._messaging_service(service_sid)
+        order, fetch = self.messaging.member_order(service_sid)
+        return paging.page_of(order, size, page_token, lambda i: self._messaging_number(fetch(i)))
+
+    def _messaging_number(self, member: Record) -> MessagingNumber:
+        return records.messaging_number(member, self._owned(member["sid"]), self.account_sid)
+
+    def get_messaging_number(self, service_sid: str, sid: str) -> MessagingNumber:
+        self._messaging_service(service_sid)
+        member = self.messaging.member(service_sid, sid)
+        if member is None:
+            raise rules.not_found(f"/v1/Services/{service_sid}/PhoneNumbers/{sid} (Messaging)")
+        return self._messaging_number(member)
+
+    def add_messaging_number(self, service_sid: str, phone_number_sid: str) -> MessagingNumber:
+        """An owned number joins a Messaging Service's sender pool. A Proxy pool number may (80601
+        guards only the other order); when the Service does not defer to the number's webhook
+        (use_inbound_webhook_on_number false) its inbound messages stop reaching Proxy: the app warns."""
+        self._messaging_service(service_sid)
+        sid = rules.check_messaging_number_sid(phone_number_sid)
+        owned = self.catalog.owned(sid)
+        rules.check_messaging_owned(owned is not None, sid)
+        assert owned is not None
+        rules.check_not_in_other_messaging_service(self.messaging.service_of(sid), service_sid, owned["phone_number"])
+        caps = records.capabilities(owned.get("capabilities"))
+        rules.check_messaging_capable(caps.sms, caps.mms, owned["phone_number"])
+        rules.check_messaging_room(self.messaging.size(service_sid))
+        doc = records.messaging_member_record(sid, service_sid, self.clock())
+        self._write(self.messaging.add_members, [doc])
+        return self._messaging_number(doc)
+
+    def remove_messaging_number(self, service_sid: str, sid: str) -> None:
+        self.get_messaging_number(service_sid, sid)
+        self._write(self.messaging.remove_member, sid)
+
+    def messaging_index(self) -> MessagingIndex:
+        """Which Messaging Service each number is in (the app's badge and its 80601 preview)."""
+        return MessagingIndex(self.messaging.links())
 
     # -- Sessions ---------------------------------------------------------------------------------
 
@@ -423,10 +565,10 @@ class SandboxAccount:
         book = self.sessions.book(service_sid)
         unique_name = unique_name or None
         rules.check_session_unique_name(unique_name, book.by_name.get(unique_name) if unique_name else None)
-        mode = mode or DEFAULT_SESSION_MODE
+        mode = DEFAULT_SESSION_MODE if mode is None else mode  # "" is no mode: refused below, as any non-enum
         rules.check_session_mode(mode)
-        ttl_s = rules.check_ttl(ttl) if ttl not in (None, "") else int(service.get("default_ttl") or 0)
-        status = status or DEFAULT_SESSION_STATUS
+        ttl_s = rules.check_ttl(ttl) if ttl is not None else int(service.get("default_ttl") or 0)
+        status = DEFAULT_SESSION_STATUS if status is None else status
         rules.check_initial_status(status)
         specs = [parse_participant_item(p) for p in participants or []]
         session = records.session_record(new_sid("KC", self._rng), unique_name, status, mode, ttl_s, self.clock())
@@ -442,7 +584,7 @@ class SandboxAccount:
         book, doc = self._session_record(service_sid, sid)
         fields: dict[str, Any] = {}
         now = self.clock()
-        if ttl not in (None, ""):
+        if ttl is not None:
             fields["ttl"] = rules.check_ttl(ttl)
             fields["date_expiry"] = records.expiry(parse_date(doc.get("date_last_interaction")) or now, fields["ttl"])
         if status is not None:
@@ -466,15 +608,21 @@ class SandboxAccount:
         none held by the same identifier in another active session (80623)."""
         for p in book.members[sid]:
             m = book.participants[p]
-            if m.number_sid is None:
+            if m.holds is None:
                 continue
-            rules.check_explicit_proxy(self.pools.service_holding(m.number_sid) == service_sid, m.number_sid)
-            phone = self.get_number(service_sid, m.number_sid).phone_number
-            rules.check_not_held(m.identifier, phone, book.held(m.identifier, other_than=sid).get(m.number_sid))
+            rules.check_explicit_proxy(self.pools.service_holding(m.holds) == service_sid, m.holds)
+            phone = self.get_number(service_sid, m.holds).phone_number
+            rules.check_not_held(m.identifier, phone, book.held(m.identifier, other_than=sid).get(m.holds))
 
     def delete_session(self, service_sid: str, sid: str) -> None:
+        """The session, its participants and its interactions."""
         self._session_record(service_sid, sid)
-        self._write(self.sessions.delete_session, service_sid, sid)
+
+        def apply() -> None:
+            self.interactions.remove_session(service_sid, sid)
+            self.sessions.delete_session(service_sid, sid)
+
+        self._write(apply)
 
     # -- Participants -----------------------------------------------------------------------------
 
@@ -490,7 +638,7 @@ class SandboxAccount:
         rules.check_friendly_name(friendly_name)
         rules.check_session_accepts_participants(session["status"], session_sid)
         present = book.identifiers(session_sid) + [d["identifier"] for d in planned]
-        rules.check_participant_room(len(present))
+        rules.check_participant_room(book.present(session_sid) + len(planned))
         rules.check_not_in_session(identifier, identifier in present)
         held = book.held(identifier, other_than=session_sid)
         pool = self.pools.candidates(service_sid)
@@ -543,8 +691,83 @@ class SandboxAccount:
         return self._participant(service_sid, self._participant_record(service_sid, session_sid, sid))
 
     def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
-        self._participant_record(service_sid, session_sid, sid)
-        self._write(self.sessions.remove_participant, service_sid, session_sid, sid)
+        """Twilio's soft delete (the spec: "The participant remains associated with the session and
+        cannot be re-added"): it stays listed and fetchable with date_deleted, holds no number (in_use
+        drops) and no longer counts toward the two. Deleting it again changes nothing."""
+        doc = self._participant_record(service_sid, session_sid, sid)
+        if doc.get("date_deleted") is None:
+            self._write(self.sessions.remove_participant, service_sid, session_sid, sid, iso8601(self.clock()))
+
+    # -- Interactions (a session's messages) ---------------------------------------------------
+
+    def _interaction(self, service_sid: str, doc: Record) -> Interaction:
+        return records.interaction(doc, self.account_sid, service_sid)
+
+    def create_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str, *,
+                                   body: str | None, media_url: Any = None) -> Interaction:
+        """A message from your system to one participant, sent from its proxy number: recorded as the
+        session's interaction (outbound side only); an open session becomes in-progress, its
+        date_last_interaction is now and its TTL counts from now. Closed: 80607; voice-only: 80910."""
+        doc = self._participant_record(service_sid, session_sid, participant_sid)
+        session = self.sessions.session(service_sid, session_sid)
+        assert session is not None
+        text = rules.check_message_body(body, media_url)
+        rules.check_session_takes_messages(session["status"], session["mode"], session_sid)
+        rules.check_participant_present(doc.get("date_deleted") is not None, participant_sid)
+        now = self.clock()
+        record = records.message_interaction_record(new_sid("KI", self._rng), session_sid, participant_sid, text,
+                                                    new_sid("SM", self._rng), now)
+        stamp = iso8601(now)
+        changes = {"status": "in-progress", "date_last_interaction": stamp, "date_updated": stamp,
+                   "date_expiry": records.expiry(now, int(session.get("ttl") or 0))}
+
+        def apply() -> None:
+            self.interactions.add(service_sid, record)
+            self.sessions.update_session(service_sid, session_sid, changes)
+
+        self._write(apply)
+        return self._interaction(service_sid, record)
+
+    def list_message_interactions(self, service_sid: str, session_sid: str, participant_sid: str,
+                                  page_size: int | None = None, page_token: str | None = None) -> Page[Interaction]:
+        size = rules.page_size(page_size)
+        self._participant_record(service_sid, session_sid, participant_sid)
+        order, fetch = self.interactions.of_participant(service_sid, participant_sid)
+        return paging.page_of(order, size, page_token, lambda i: self._interaction(service_sid, fetch(i)))
+
+    def get_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str,
+                                sid: str) -> Interaction:
+        self._participant_record(service_sid, session_sid, participant_sid)
+        where = f"/Services/{service_sid}/Sessions/{session_sid}/Participants/{participant_sid}/MessageInteractions"
+        rules.check_interaction_sid(sid, where)
+        doc = self.interactions.record(service_sid, session_sid, sid, participant_sid)
+        if doc is None:
+            raise rules.not_found(f"{where}/{sid}")
+        return self._interaction(service_sid, doc)
+
+    def list_interactions(self, service_sid: str, session_sid: str, page_size: int | None = None,
+                          page_token: str | None = None) -> Page[Interaction]:
+        size = rules.page_size(page_size)
+        self._session_record(service_sid, session_sid)
+        order, fetch = self.interactions.of_session(service_sid, session_sid)
+        return paging.page_of(order, size, page_token, lambda i: self._interaction(service_sid, fetch(i)))
+
+    def _interaction_record(self, service_sid: str, session_sid: str, sid: str) -> Record:
+        self._session_record(service_sid, session_sid)
+        where = f"/Services/{service_sid}/Sessions/{session_sid}/Interactions"
+        rules.check_interaction_sid(sid, where)
+        doc = self.interactions.record(service_sid, session_sid, sid)
+        if doc is None:
+            raise rules.not_found(f"{where}/{sid}")
+        return doc
+
+    def get_interaction(self, service_sid: str, session_sid: str, sid: str) -> Interaction:
+        return self._interaction(service_sid, self._interaction_record(service_sid, session_sid, sid))
+
+    def delete_interaction(self, service_sid: str, session_sid: str, sid: str) -> None:
+        """The interaction goes from the session's Interactions and its participant's MessageInteractions."""
+        self._interaction_record(service_sid, session_sid, sid)
+        self._write(self.interactions.remove, service_sid, sid)
 
     # -- views for the simulator and the pool screen ----------------------------------------------
 

@@ -14,7 +14,18 @@ from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
 from sandbox.build import rebuild
-from tui.core.resources import AccountNumber, Participant, PhoneNumber, PoolStats, Service, Session
+from tui.core.resources import (
+    AccountNumber,
+    Interaction,
+    MessagingIndex,
+    MessagingNumber,
+    MessagingService,
+    Participant,
+    PhoneNumber,
+    PoolStats,
+    Service,
+    Session,
+)
 from tui.core.seam import Page
 
 R = TypeVar("R")
@@ -124,6 +135,66 @@ class SandboxBackend:
 
     async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
         await self._run(self.account.remove_participant, service_sid, session_sid, sid)
+
+    # -- interactions (tui.core.seam.InteractionBackend) -----------------------------------------
+
+    async def create_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str, *,
+                                         body: str) -> Interaction:
+        return await self._run(self.account.create_message_interaction, service_sid, session_sid, participant_sid,
+                               body=body)
+
+    async def list_message_interactions(self, service_sid: str, session_sid: str, participant_sid: str,
+                                        page_size: int = 50, page_token: str | None = None) -> Page[Interaction]:
+        return await self._run(self.account.list_message_interactions, service_sid, session_sid, participant_sid,
+                               page_size, page_token)
+
+    async def get_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str,
+                                      sid: str) -> Interaction:
+        return await self._run(self.account.get_message_interaction, service_sid, session_sid, participant_sid, sid)
+
+    async def list_interactions(self, service_sid: str, session_sid: str, page_size: int = 50,
+                                page_token: str | None = None) -> Page[Interaction]:
+        return await self._run(self.account.list_interactions, service_sid, session_sid, page_size, page_token)
+
+    async def get_interaction(self, service_sid: str, session_sid: str, sid: str) -> Interaction:
+        return await self._run(self.account.get_interaction, service_sid, session_sid, sid)
+
+    async def delete_interaction(self, service_sid: str, session_sid: str, sid: str) -> None:
+        await self._run(self.account.delete_interaction, service_sid, session_sid, sid)
+
+    # -- Messaging Services (tui.core.seam.MessagingBackend) -------------------------------------
+
+    async def list_messaging_services(self, page_size: int = 50,
+                                      page_token: str | None = None) -> Page[MessagingService]:
+        return await self._run(self.account.list_messaging_services, page_size, page_token)
+
+    async def get_messaging_service(self, sid: str) -> MessagingService:
+        return await self._run(self.account.get_messaging_service, sid)
+
+    async def create_messaging_service(self, friendly_name: str, **fields: Any) -> MessagingService:
+        return await self._run(self.account.create_messaging_service, friendly_name, **fields)
+
+    async def update_messaging_service(self, sid: str, **fields: Any) -> MessagingService:
+        return await self._run(self.account.update_messaging_service, sid, **fields)
+
+    async def delete_messaging_service(self, sid: str) -> None:
+        await self._run(self.account.delete_messaging_service, sid)
+
+    async def list_messaging_numbers(self, service_sid: str, page_size: int = 50,
+                                     page_token: str | None = None) -> Page[MessagingNumber]:
+        return await self._run(self.account.list_messaging_numbers, service_sid, page_size, page_token)
+
+    async def get_messaging_number(self, service_sid: str, sid: str) -> MessagingNumber:
+        return await self._run(self.account.get_messaging_number, service_sid, sid)
+
+    async def add_messaging_number(self, service_sid: str, phone_number_sid: str) -> MessagingNumber:
+        return await self._run(self.account.add_messaging_number, service_sid, phone_number_sid)
+
+    async def remove_messaging_number(self, service_sid: str, sid: str) -> None:
+        await self._run(self.account.remove_messaging_number, service_sid, sid)
+
+    async def messaging_index(self) -> MessagingIndex:
+        return await self._run(self.account.messaging_index)
 
     async def sessions_holding(self, service_sid: str, number_sid: str) -> list[Session]:
         """The active sessions holding a pool number, from the index (the app's sessions view;

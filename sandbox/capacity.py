@@ -3,8 +3,8 @@
 Proxy never gives one identifier the same proxy number in two active sessions, so a
 person in k sessions at once needs k different numbers that can serve them: the
 pool needs at least the largest number of concurrent active sessions any single
-identifier is in, per country (and per area code under area-code matching). Groups use
-the same matching rules as number selection (sandbox/rules.py).
+identifier is in, per country (and per area code under area-code matching, per region under
+overlay and radius). Groups use the same matching rules as number selection (sandbox/rules.py).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Need:
     """One group's demand against what the pool has for it."""
 
     country: str | None
-    area_code: str | None  # set under area-code matching, for North American identifiers
+    area_code: str | None  # North American identifiers: the area code (area-code) or region (overlay, radius)
     needed: int  # the most concurrent active sessions one identifier of the group is in
     identifier: str | None  # one identifier with that many (the first in sort order)
     have: int  # unreserved pool numbers able to serve the group (and the mode, when given)
@@ -56,20 +56,20 @@ Group = tuple[str | None, str | None]
 
 
 def group_of(identifier: str, pool_countries: set[str], geo_match_level: str = DEFAULT_GEO_MATCH_LEVEL) -> Group:
-    """(country, area code or None) whose pool numbers can serve this identifier."""
+    """(country, area code / region or None) whose pool numbers can serve this identifier."""
     country = rules.match_country(iso_country(identifier), pool_countries)
-    npa = rules.area_code(identifier) if rules.uses_area_code(geo_match_level, identifier) else None
-    return country, npa
+    return country, rules.geo_key(geo_match_level, identifier, iso_country(identifier))
 
 
-def have_for(group: Group, pool: Sequence[PoolNumber], mode: str | None = None) -> int:
+def have_for(group: Group, pool: Sequence[PoolNumber], mode: str | None = None,
+             geo_match_level: str = "area-code") -> int:
     """Unreserved numbers of the pool in this group able to carry `mode` (any, when None)."""
-    country, npa = group
+    country, key = group
     need = rules.required_capabilities(mode) if mode else ()
     return sum(
         1 for n in pool
         if not n.is_reserved and n.country == country
-        and (npa is None or rules.area_code(n.phone_number) == npa)
+        and (key is None or rules.geo_key(geo_match_level, n.phone_number, n.country) == key)
         and all(getattr(n, cap) for cap in need)
     )
 
@@ -83,7 +83,7 @@ def _needs(per_identifier: dict[str, int], pool: Sequence[PoolNumber], geo_match
         group = group_of(identifier, countries, geo_match_level)
         if group not in best or count > best[group][0]:
             best[group] = (count, identifier)
-    out = [Need(g[0], g[1], count, who, have_for(g, pool, mode)) for g, (count, who) in best.items()]
+    out = [Need(g[0], g[1], count, who, have_for(g, pool, mode, geo_match_level)) for g, (count, who) in best.items()]
     return sorted(out, key=lambda n: (-n.shortfall, -n.needed, n.label))
 
 

@@ -79,6 +79,16 @@ class Catalog:
         """The SID of the owned number with this E.164 form."""
         return self._owned_by_phone.get(e164)
 
+    def owned_doc_ids(self, *, sid: str | None = None, friendly_name: str | None = None) -> list[int]:
+        """Document ids of owned numbers, in order: the one with this SID and/or those with exactly this
+        friendly name (a scan of the stored documents: 55,000 numbers cost a few ms)."""
+        ids = sorted(self._owned_doc.values()) if sid is None else (
+            [self._owned_doc[sid]] if sid in self._owned_doc else [])
+        if friendly_name is not None:
+            raw = raw_table(self.files.account, ACCOUNT_NUMBERS)
+            ids = [i for i in ids if raw[str(i)].get("friendly_name") == friendly_name]
+        return ids
+
     def owned_order(self) -> tuple[list[int], Callable[[int], Record]]:
         table = self.files.account.table(ACCOUNT_NUMBERS)
         return sorted(self._owned_doc.values()), lambda i: table.get(doc_id=i)  # type: ignore[return-value]
@@ -91,6 +101,13 @@ class Catalog:
 
     def update_owned(self, sid: str, fields: Record) -> None:
         self.files.account.table(ACCOUNT_NUMBERS).update(fields, doc_ids=[self._owned_doc[sid]])
+
+    def forget_field(self, sids: list[str], name: str) -> None:
+        """Drop a field owned numbers' records no longer keep (an older sandbox's), in one change."""
+        def drop(doc: Record) -> None:
+            doc.pop(name, None)
+
+        self.files.account.table(ACCOUNT_NUMBERS).update(drop, doc_ids=[self._owned_doc[sid] for sid in sids])
 
     def remove_owned(self, sid: str) -> None:
         table = self.files.account.table(ACCOUNT_NUMBERS)

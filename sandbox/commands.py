@@ -180,9 +180,14 @@ def _serve(args: Namespace) -> int:
         sock = _listen(args)
         port = sock.getsockname()[1]
         app = create_app(backend, public_url=args.public_url)
-        print(f"Serving sandbox {backend.path} at {base_url(args.host, port, tls is not None)}")
+        url = base_url(args.host, port, tls is not None)
+        print(f"Serving sandbox {backend.path} at {url}")
         print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
-        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}", flush=True)
+        print(f"TWILIO_AUTH_TOKEN={backend.account.meta['auth_token']}")
+        # each Twilio domain's base, one line each (client.proxy / .api / .messaging.base_url)
+        for name, domain_url in domain_base_urls(args.public_url or url).items():
+            print(f"{name}={domain_url}")
+        sys.stdout.flush()
         if args.public_url:
             print(f"links point at {args.public_url}", file=sys.stderr)
         _say_tls(tls)
@@ -259,6 +264,8 @@ def _serve_class(args: Namespace) -> int:
         print(f"Serving a class of {len(people)} ({what}, seed {args.seed}; "
               f"{'made now' if made else 'kept from before'}) from {folder} at {url}")
         print(classroom.credentials_table(people))
+        for name, domain_url in domain_base_urls(url).items():  # the same for every trainee
+            print(f"{name}={domain_url}")
         print(f"Credentials written to {csv_path}", flush=True)
         print(f"Each trainee: TWILIO_ACCOUNT_SID=… TWILIO_AUTH_TOKEN=… proxy-pool --live --base-url {url}"
               + (f" --pin {tls.fingerprint.replace(':', '')}" if tls else ""), file=sys.stderr)
@@ -287,6 +294,15 @@ def listen(host: str, port: int) -> socket.socket:
 def base_url(host: str, port: int, tls: bool = False) -> str:
     scheme = "https" if tls else "http"
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def domain_base_urls(base: str) -> dict[str, str]:
+    """The base URL of each Twilio domain the server answers as (Messaging v1 under its prefix)."""
+    from tui.core.wire import MESSAGING_PREFIX
+
+    base = base.rstrip("/")
+    return {"TWILIO_PROXY_BASE_URL": base, "TWILIO_API_BASE_URL": base,
+            "TWILIO_MESSAGING_BASE_URL": base + MESSAGING_PREFIX}
 
 
 # -- the summary ----------------------------------------------------------------------

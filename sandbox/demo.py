@@ -2,9 +2,13 @@
 
 Three Proxy Services (a rideshare, a food-delivery and a marketplace pool) with about
 300 numbers across US, CA, GB, AU and DE, some reserved, plus 60 owned numbers in no
-pool (a few in a Messaging Service, so 80601 can be shown). Every number is generated
-from real numbering plans and checked with phonenumbers: valid, and in the intended
-country. Everything is written in a handful of durable writes, so `init` is quick.
+pool, and two Messaging Services (Messaging v1): "Order alerts", which does not defer to
+its numbers' webhooks, and "Verification codes", which does. Six spares are in them (so
+80601 can be met), and so is one pool number each (the reverse order, which Twilio allows:
+the one in "Order alerts" shows the app's warning that its inbound messages no longer reach
+Proxy). Every number is generated from real numbering plans and checked with phonenumbers:
+valid, and in the intended country. Everything is written in a handful of durable writes,
+so `init` is quick.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ POOLS = (
     ),
     PoolPlan(
         "dashbite-courier-contact", "Courier",
-        {"number_selection_behavior": "avoid-sticky", "geo_match_level": "extended-area-code",
+        {"number_selection_behavior": "avoid-sticky", "geo_match_level": "overlay",
          "default_ttl": 7200, "callback_url": "https://dashbite.example.com/hooks/proxy",
          "out_of_session_callback_url": "https://dashbite.example.com/hooks/proxy/out-of-session"},
         {"US": 45, "CA": 10, "GB": 25, "AU": 20}, 0.15,
@@ -85,6 +89,8 @@ POOLS = (
 SPARE_COUNTRIES = {"US": 25, "CA": 10, "GB": 10, "AU": 8, "DE": 7}  # owned, in no pool
 SPARE_PURPOSES = ("Support line", "Spare", "Ops on-call", "Marketing", "Legacy IVR", "Test")
 MESSAGING_SPARES = 6  # of the spares, how many belong to a Messaging Service
+# (friendly name, use_inbound_webhook_on_number, usecase): the demo's Messaging Services
+MESSAGING_SERVICES = (("Order alerts", False, "notifications"), ("Verification codes", True, "verification"))
 
 
 class _Numbers:
@@ -145,9 +151,9 @@ def _national(e164: str) -> str:
 def populate_demo(account: SandboxAccount, seed: int) -> None:
     """Fill an empty account with the demo data for `seed` (same seed, same data).
 
-    Number and Messaging Service SIDs come from the seed; Service SIDs from the
-    account's own generator (SandboxAccount.create(rng=random.Random(seed)) makes
-    those repeatable too, as build_sandbox does).
+    Number SIDs come from the seed (a generator of their own); Proxy and Messaging Service
+    SIDs from the account's own generator (SandboxAccount.create(rng=random.Random(seed))
+    makes those repeatable too, as build_sandbox does).
     """
     rng = random.Random(f"proxy-pool-demo:{seed}")
     draw = _Numbers(rng)
@@ -170,7 +176,6 @@ def populate_demo(account: SandboxAccount, seed: int) -> None:
                 entries.append((sid, rng.random() < plan.reserved_share))
         members.append((i, entries))
 
-    messaging_services = [new_sid("MG", rng), new_sid("MG", rng)]
     spares: list[dict] = []
     for country, count in SPARE_COUNTRIES.items():
         for _ in range(count):
@@ -182,14 +187,23 @@ def populate_demo(account: SandboxAccount, seed: int) -> None:
                 "capabilities": _capabilities(rng, country, _is_landline(e164)),
             })
     # a few SMS-capable spares send notifications through a Messaging Service (so 80601 can be met)
-    for n, spec in enumerate([s for s in spares if s["capabilities"]["sms"]][:MESSAGING_SPARES]):
-        spec["messaging_service_sid"] = messaging_services[n % 2]
-        spec["friendly_name"] = ("Order alerts", "Verification codes")[n % 2] + f" {n // 2 + 1:02d}"
+    in_messaging = [s for s in spares if s["capabilities"]["sms"]][:MESSAGING_SPARES]
+    for n, spec in enumerate(in_messaging):
+        spec["friendly_name"] = MESSAGING_SERVICES[n % 2][0] + f" {n // 2 + 1:02d}"
     specs.extend(spares)
 
     services = [account.create_service(plan.unique_name, **plan.fields) for plan in POOLS]
     account.buy_numbers(specs)
     for i, entries in members:
         account.add_numbers_bulk(services[i].sid, entries)
+    messaging = [account.create_messaging_service(name, use_inbound_webhook_on_number=defers, usecase=usecase)
+                 for name, defers, usecase in MESSAGING_SERVICES]
+    for n, spec in enumerate(in_messaging):
+        account.add_messaging_number(messaging[n % 2].sid, spec["sid"])
+    # the reverse order: a pool number joins a Messaging Service (food delivery's in the one that does
+    # not defer to the number's webhook: its inbound messages stop reaching Proxy, and the app says so)
+    for service, ms in ((services[1], messaging[0]), (services[0], messaging[1])):
+        first_sms = next(n for n in account.list_numbers(service.sid, 100).items if n.capabilities.sms)
+        account.add_messaging_number(ms.sid, first_sms.sid)
 
 

@@ -7,12 +7,13 @@ stable while numbers are added or removed elsewhere in the list.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tui.core.errors import ProxyError
+from tui.core.errors import ProxyError, echo
 from tui.core.seam import Page
 
 T = TypeVar("T")
@@ -26,16 +27,15 @@ class Slice:
     previous_token: str | None
 
 
+_TOKEN = re.compile(r"([0-9]{1,9}):(PA|PB)([0-9]{1,12})")  # ASCII digits only: int() also reads "٣"
+
+
 def parse_token(token: str) -> tuple[int, str, int]:
-    try:
-        page_text, rest = token.split(":", 1)
-        direction, edge = rest[:2], int(rest[2:])
-        page = int(page_text)
-        if direction not in ("PA", "PB") or page < 0:
-            raise ValueError
-    except ValueError:
-        raise ProxyError(20422, 400, f"Invalid Parameter: PageToken {token!r}") from None
-    return page, direction, edge
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        raise ProxyError(20422, 400, f"Invalid Parameter: PageToken {echo(token.partition(':')[2])} is not one "
+                                     "this server gave")
+    return int(match.group(1)), match.group(2), int(match.group(3))
 
 
 def make_token(page: int, direction: str, edge: int) -> str:

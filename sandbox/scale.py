@@ -58,7 +58,9 @@ def populate_scale(account: SandboxAccount, n: int, seed: int) -> None:
     """Add n Services named scale-01…, each with a full pool of fresh numbers."""
     if n < 0:
         raise ValueError("the number of Services must be 0 or more")
-    rng = random.Random(seed)
+    # the SIDs' own generator: the account's (random.Random(seed), build_sandbox) would repeat its
+    # AC, auth token and KS hex as the first PN SIDs
+    rng = random.Random(f"proxy-pool-scale-sids:{seed}")
     numbers = scale_numbers(n * POOL_SIZE, seed)
     specs = [
         {

@@ -5,15 +5,18 @@ no tie-break), the candidates narrow in this order and the first empty step answ
   1. the pool's numbers; none at all: 80205
   2. of the identifier's country (a region sharing +1 or +44 without numbers of its own
      in the pool uses US / GB numbers); none: 80203
-  3. under area-code matching (North America only), of the identifier's area code; none: 80206
+  3. under a narrower geo-match level (North America only; rules.geo_key): area-code, the
+     identifier's area code; overlay and radius, its region (state, province or territory, as
+     phonenumbers' geocoder places area codes: sandbox/geo.py); none: 80206
   4. able to carry the session's mode (voice-only: voice; message-only: SMS;
      voice-and-message: both); none: 80201 (voice modes) / 80202 (message-only)
   5. unreserved; none: 80207
   6. not already held by this identifier in another active session; none: 80208
-     (80206 under area-code matching)
-then the best by: prefer-sticky: the number it had most recently first / avoid-sticky:
-numbers it never had first (then the least recently had); then the fewest active
-sessions other than this one; then the longest in the pool (earliest added).
+     (80206 under area-code, overlay or radius matching)
+then the best by: under radius, the identifier's own area code first (the nearest the sandbox
+knows); then prefer-sticky: the number it had most recently first / avoid-sticky: numbers it
+never had first (then the least recently had); then the fewest active sessions other than this
+one; then the longest in the pool (earliest added).
 An explicit ProxyIdentifier / ProxyIdentifierSid must name a number of the pool (80605).
 """
 
@@ -78,10 +81,12 @@ def select_number(
     matches = [c for c in candidates if c.country == country]
     rules.no_proxy_for_country(len(matches), country, identifier)
     by_area = rules.uses_area_code(geo_match_level, identifier)
+    npa = rules.area_code(identifier)
     if by_area:
-        npa = rules.area_code(identifier)
-        matches = [c for c in matches if rules.area_code(c.phone_number) == npa]
-        rules.no_proxy_for_area(len(matches), npa, identifier)
+        key = rules.geo_key(geo_match_level, identifier, iso_country(identifier))
+        assert key is not None
+        matches = [c for c in matches if rules.geo_key(geo_match_level, c.phone_number, c.country) == key]
+        rules.no_proxy_for_area(len(matches), rules.geo_label(geo_match_level, key), identifier)
     need = rules.required_capabilities(mode)
     voice, sms = "voice" in need, "sms" in need
     matches = [c for c in matches if (c.voice or not voice) and (c.sms or not sms)]
@@ -91,6 +96,7 @@ def select_number(
     matches = [c for c in matches if c.sid not in held]
     rules.no_unused_proxy(len(matches), identifier, by_area)
     avoid = behavior == "avoid-sticky"
+    nearest = geo_match_level == "radius"
 
     def rank(c: Candidate) -> tuple:
         last = history.get(c.sid)
@@ -98,7 +104,8 @@ def select_number(
             sticky = (0, 0) if last is None else (1, last)
         else:
             sticky = (1, 0) if last is None else (0, -last)
-        return (sticky, in_use.get(c.sid, 0) - (c.sid in own), c.order)
+        distance = nearest and rules.area_code(c.phone_number) != npa
+        return (distance, sticky, in_use.get(c.sid, 0) - (c.sid in own), c.order)
 
     return min(matches, key=rank)
 

@@ -10,8 +10,9 @@ pools) and the store explicitly; the account makes each change one transaction.
 
 Expiry (TTL): an active session whose date_expiry has passed is closed, as Twilio closes it,
 with closed_reason "ttl" and date_ended = its expiry time; it leaves in_use and its numbers
-can be chosen again. The sandbox has no interactions, so the TTL counts from the create, a
-re-open or an update that sets ttl. The account applies it lazily and durably: every
+can be chosen again. The TTL counts from the last interaction (a message sent through the
+session, sandbox/interactions.py), else from the create, a re-open or an update that sets ttl.
+The account applies it lazily and durably: every
 operation on a pool's sessions, numbers or in_use first closes what is due in that pool
 (one pool-file write), found through the heap (nothing due: one comparison).
 """
@@ -39,12 +40,19 @@ CLOSED_BY_TTL = "ttl"
 
 @dataclass(slots=True)
 class Member:
-    """A participant as the indexes need it (the rest stays in the pool file)."""
+    """A participant as the indexes need it (the rest stays in the pool file). A deleted one (Twilio's
+    soft delete) stays with its session, holds no number and keeps its identifier out of it."""
 
     session_sid: str
     identifier: str
     number_sid: str | None
     doc_id: int
+    deleted: bool = False
+
+    @property
+    def holds(self) -> str | None:
+        """The pool number this participant holds (None once deleted)."""
+        return None if self.deleted else self.number_sid
 
 
 @dataclass
@@ -90,19 +98,24 @@ class SessionBook:
         return rules.is_active(self.status[session_sid])
 
     def proxies(self, session_sid: str) -> set[str]:
-        """The distinct pool numbers the session's participants hold."""
-        return {n for p in self.members.get(session_sid, ()) if (n := self.participants[p].number_sid)}
+        """The distinct pool numbers the session's (not deleted) participants hold."""
+        return {n for p in self.members.get(session_sid, ()) if (n := self.participants[p].holds)}
 
     def identifiers(self, session_sid: str) -> list[str]:
+        """Every identifier the session has had, deleted participants' too (they cannot come back)."""
         return [self.participants[p].identifier for p in self.members.get(session_sid, ())]
+
+    def present(self, session_sid: str) -> int:
+        """How many of the session's participants are not deleted (the two-participant limit counts these)."""
+        return sum(1 for p in self.members.get(session_sid, ()) if not self.participants[p].deleted)
 
     def held(self, identifier: str, *, other_than: str | None = None) -> dict[str, str]:
         """Number sid -> active session in which `identifier` holds it."""
         out: dict[str, str] = {}
         for p in self.by_identifier.get(identifier, ()):
             m = self.participants[p]
-            if m.number_sid and m.session_sid != other_than and self.is_active(m.session_sid):
-                out[m.number_sid] = m.session_sid
+            if m.holds and m.session_sid != other_than and self.is_active(m.session_sid):
+                out[m.holds] = m.session_sid
         return out
 
     def history(self, identifier: str) -> dict[str, int]:
@@ -164,7 +177,8 @@ class SessionLedger:
                 raise StoreError(f"sandbox {path} is inconsistent: participant {doc['sid']} of "
                                  f"{service_sid} has no session; it was left as it is")
             book.add_member(doc["sid"], Member(doc["session_sid"], doc["identifier"],
-                                               doc.get("proxy_identifier_sid"), int(doc_id)))
+                                               doc.get("proxy_identifier_sid"), int(doc_id),
+                                               deleted=doc.get("date_deleted") is not None))
         seen: dict[tuple[str, str], str] = {}
         for sid in book.doc_of:
             if not book.is_active(sid):
@@ -176,9 +190,9 @@ class SessionLedger:
                 self._in_use[number_sid] = self._in_use.get(number_sid, 0) + 1
             for p in book.members[sid]:
                 m = book.participants[p]
-                if m.number_sid is None:
+                if m.holds is None:
                     continue
-                key = (m.identifier, m.number_sid)
+                key = (m.identifier, m.holds)
                 if key in seen:
                     raise StoreError(f"sandbox {path} is inconsistent: {m.identifier} holds one proxy "
                                      f"number in sessions {seen[key]} and {sid}; it was left as it is")
@@ -229,14 +243,14 @@ class SessionLedger:
         """The active sessions in which a participant holds this pool number, oldest first."""
         book = self.books[service_sid]
         sids = {m.session_sid for m in book.participants.values()
-                if m.number_sid == number_sid and book.is_active(m.session_sid)}
+                if m.holds == number_sid and book.is_active(m.session_sid)}
         return sorted(sids, key=lambda s: book.doc_of[s])
 
     def active_participations(self, service_sid: str) -> list[tuple[str, str, str | None]]:
-        """(identifier, session sid, proxy number sid) of every participant of an active session."""
+        """(identifier, session sid, proxy number sid) of every (not deleted) participant of an active session."""
         book = self.books[service_sid]
         return [(m.identifier, m.session_sid, m.number_sid)
-                for m in book.participants.values() if book.is_active(m.session_sid)]
+                for m in book.participants.values() if book.is_active(m.session_sid) and not m.deleted]
 
     # -- changes (inside the account's transaction) ------------------------------------------------------
 
@@ -331,10 +345,14 @@ class SessionLedger:
         if book.is_active(session_sid):
             self._count(book.proxies(session_sid) - before, +1)
 
-    def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None:
+    def remove_participant(self, service_sid: str, session_sid: str, sid: str, stamp: str) -> None:
+        """Twilio's soft delete: the participant stays with its session (date_deleted set), no longer
+        holds its proxy number, and its identifier cannot join the session again."""
         book = self.books[service_sid]
-        self._table(service_sid, PARTICIPANTS).remove(doc_ids=[book.participants[sid].doc_id])
+        member = book.participants[sid]
+        self._table(service_sid, PARTICIPANTS).update({"date_deleted": stamp, "date_updated": stamp},
+                                                      doc_ids=[member.doc_id])
         before = book.proxies(session_sid)
-        book.drop_member(sid)
+        member.deleted = True
         if book.is_active(session_sid):
             self._count(before - book.proxies(session_sid), -1)

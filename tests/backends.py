@@ -44,10 +44,11 @@ async def sandbox_world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 class SpecCheckedTransport:
-    """An httpx transport that checks each Sessions/Participants response against Twilio's
-    descriptions on arrival (tests/spec_check.py's checker), so each session conformance
-    row over HTTP is also a spec check. Services and numbers responses are checked in
-    tests/test_server_spec.py already; checking the full-pool pages here would only slow the suite."""
+    """An httpx transport that checks each Sessions/Participants/Interactions and Messaging v1
+    response against Twilio's descriptions on arrival (tests/spec_check.py's checker), so each
+    such conformance row over HTTP is also a spec check. Services and numbers responses are
+    checked in tests/test_server_spec.py already; checking the full-pool pages here would only
+    slow the suite."""
 
     def __init__(self, inner: Any):
         self.inner = inner
@@ -56,7 +57,7 @@ class SpecCheckedTransport:
         from tests.spec_check import check_response
 
         response = await self.inner.handle_async_request(request)
-        if "/Sessions" in request.url.path:
+        if "/Sessions" in request.url.path or request.url.path.startswith("/messaging/"):
             await response.aread()
             response.request = request
             check_response(response)
@@ -81,7 +82,7 @@ async def live_asgi_world(tmp_path: Path) -> AsyncIterator[World]:
     meta = account.meta
     credentials = Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"], source="sandbox")
     # pacing (30/s, Twilio's limit) is tested on its own in tests/test_live.py; here it would only slow the suite
-    live = LiveBackend(credentials, base_url="http://127.0.0.1", rate=1e9,
+    live = LiveBackend(credentials, base_url="http://127.0.0.1", rate=1e9, read_messaging=True,
                        transport=SpecCheckedTransport(httpx.ASGITransport(app=create_app(sandbox))))
     try:
         yield World(backend=live, sandbox=sandbox)
@@ -120,7 +121,7 @@ async def live_http_world(tmp_path: Path) -> AsyncIterator[World]:
     assert server.started, "the sandbox server did not start"
     meta = account.meta
     credentials = Credentials(meta["account_sid"], meta["account_sid"], meta["auth_token"], source="sandbox")
-    live = LiveBackend(credentials, base_url=f"http://127.0.0.1:{port}", rate=1e9)
+    live = LiveBackend(credentials, base_url=f"http://127.0.0.1:{port}", rate=1e9, read_messaging=True)
     try:
         yield World(backend=live, sandbox=sandbox)
     finally:

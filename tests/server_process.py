@@ -1,5 +1,5 @@
 """A real `proxy-pool sandbox serve` process for tests: started on a free loopback port
-(--port 0, the kernel picks it), its printed base URL and credentials read back, stopped
+(--port 0, the kernel picks it), its printed base URLs and credentials read back, stopped
 with a signal. The sandbox file must already exist (and be closed: the server locks it).
 """
 
@@ -25,6 +25,11 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli"]
 
 
+# what `sandbox serve` prints for scripts, one NAME=value line each
+PRINTED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PROXY_BASE_URL", "TWILIO_API_BASE_URL",
+           "TWILIO_MESSAGING_BASE_URL")
+
+
 @dataclass
 class ServerProcess:
     proc: subprocess.Popen
@@ -33,6 +38,11 @@ class ServerProcess:
     auth_token: str
     stdout: Path
     stderr: Path
+    printed: dict[str, str]
+
+    @property
+    def messaging_base_url(self) -> str:
+        return self.printed["TWILIO_MESSAGING_BASE_URL"]
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -54,8 +64,12 @@ class ServerProcess:
         return self.proc.returncode
 
 
+def printed_values(lines: list[str]) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in lines if line.startswith("TWILIO_") and "=" in line)
+
+
 def start(path: Path, *args: str, timeout: float = 30) -> ServerProcess:
-    """Start `proxy-pool sandbox serve PATH --port 0 ...` and wait for its three printed lines."""
+    """Start `proxy-pool sandbox serve PATH --port 0 ...` and wait for its URL and NAME=value lines."""
     logs = Path(f"{path}.server")
     logs.mkdir(exist_ok=True)
     out, err = logs / "stdout.txt", logs / "stderr.txt"
@@ -66,7 +80,7 @@ def start(path: Path, *args: str, timeout: float = 30) -> ServerProcess:
     deadline = time.monotonic() + timeout
     while True:
         lines = out.read_text().splitlines()
-        if len(lines) >= 3:
+        if set(PRINTED) <= set(printed_values(lines)):
             break
         if proc.poll() is not None or time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
@@ -79,8 +93,9 @@ def start(path: Path, *args: str, timeout: float = 30) -> ServerProcess:
         time.sleep(0.05)
     url = URL_RE.search(lines[0])
     assert url, f"no base URL on the first line: {lines[0]!r}"
-    assert lines[1].startswith("TWILIO_ACCOUNT_SID=") and lines[2].startswith("TWILIO_AUTH_TOKEN="), lines
-    return ServerProcess(proc, url.group(0), lines[1].split("=", 1)[1], lines[2].split("=", 1)[1], out, err)
+    values = printed_values(lines)
+    return ServerProcess(proc, url.group(0), values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"], out, err,
+                         values)
 
 
 @contextlib.contextmanager

@@ -20,9 +20,6 @@ from tests.paging import every_item as _everything
 from tui.core import wire
 from tui.core.resources import AccountNumber, Service
 
-MG = "MG" + "ab" * 16
-
-
 # -- arranging state ------------------------------------------------------------------
 
 def us_numbers(count: int, start: int = 0, area: str = "415") -> list[str]:
@@ -125,25 +122,139 @@ async def test_80104_number_twice_in_the_same_service(world):
 
 # -- 80601: Messaging Service numbers ------------------------------------------------------
 
+def messaging_service(world, name: str = "Order alerts", **fields):
+    """Arrange: a Messaging Service (Messaging v1) of the account."""
+    return world.arrange(world.account.create_messaging_service, name, **fields)
+
+
+def in_messaging(world, count: int = 1, *, start: int = 0, name: str = "Order alerts", **fields):
+    """Arrange: `count` owned numbers in a (new) Messaging Service; returns (service, numbers)."""
+    ms = messaging_service(world, name, **fields)
+    owned = buy(world, count, start=start)
+    for number in owned:
+        world.arrange(world.account.add_messaging_number, ms.sid, number.sid)
+    return ms, owned
+
+
 async def test_80601_number_in_a_messaging_service_cannot_join_a_pool(world):
     ks = service(world)
-    owned = buy(world, 1, messaging_service_sid=MG)[0]
+    _, (owned,) = in_messaging(world)
     await rejected(world, world.backend.add_number(ks.sid, sid=owned.sid), 80601, 400)
     await rejected(world, world.backend.add_number(ks.sid, phone_number=owned.phone_number), 80601, 400)
 
 
 async def test_80601_reverse_order_is_allowed(world):
-    """A pooled number may join a Messaging Service afterwards, and stays in the pool."""
+    """A pooled number may join a Messaging Service afterwards (through Messaging v1), and stays in the pool."""
     ks = service(world)
     owned = buy(world, 1)[0]
+    ms = messaging_service(world)
     await world.backend.add_number(ks.sid, sid=owned.sid)
-    world.arrange(world.account.set_messaging_service, owned.sid, MG)
+    member = await world.backend.add_messaging_number(ms.sid, owned.sid)
+    assert (member.sid, member.service_sid, member.phone_number) == (owned.sid, ms.sid, owned.phone_number)
     number = await world.backend.get_number(ks.sid, owned.sid)
-    assert number.phone_number == owned.phone_number
+    assert number.messaging == ms.link and not number.messaging.use_inbound_webhook_on_number
     # it stays usable in the pool; only leaving and coming back is refused
     assert (await world.backend.set_reserved(ks.sid, owned.sid, True)).is_reserved
     await world.backend.remove_number(ks.sid, owned.sid)
     await rejected(world, world.backend.add_number(ks.sid, sid=owned.sid), 80601, 400)
+    # out of the Messaging Service, it may join again
+    await world.backend.remove_messaging_number(ms.sid, owned.sid)
+    assert (await world.backend.add_number(ks.sid, sid=owned.sid)).messaging is None
+
+
+async def test_the_80601_preview_knows_each_number_s_messaging_service(world):
+    """What the add dialog shows and refuses before Twilio does, on every backend: the account's
+    numbers carry the Messaging Service they are in, by name, and whether it defers to them."""
+    ms, (alert,) = in_messaging(world, name="Order alerts")
+    codes, (code,) = in_messaging(world, start=10, name="Verification codes", use_inbound_webhook_on_number="true")
+    free = buy(world, 1, start=20)[0]
+    listed = {n.sid: n for n in (await world.backend.list_account_numbers()).items}
+    assert listed[alert.sid].messaging == ms.link and listed[alert.sid].messaging_service_sid == ms.sid
+    assert listed[code.sid].messaging.friendly_name == "Verification codes"
+    assert listed[code.sid].messaging.use_inbound_webhook_on_number
+    assert listed[free.sid].messaging is None
+    index = await world.backend.messaging_index()
+    assert index.note is None and index.by_number == {alert.sid: ms.link, code.sid: codes.link}
+
+
+# -- Messaging v1: the other side of the seed's rule ---------------------------------------------------
+
+async def test_messaging_services_are_made_kept_changed_and_deleted(world):
+    made = await world.backend.create_messaging_service("Order alerts", usecase="notifications",
+                                                        inbound_request_url="https://example.com/in")
+    assert made.sid.startswith("MG") and made.account_sid == world.account.account_sid
+    # Twilio's defaults: it does not defer to its numbers' webhooks until told to
+    assert (made.use_inbound_webhook_on_number, made.inbound_method, made.validity_period) == (False, "POST", 36000)
+    assert await world.backend.get_messaging_service(made.sid) == made
+    changed = await world.backend.update_messaging_service(made.sid, use_inbound_webhook_on_number=True,
+                                                           friendly_name="Order alerts (US)")
+    assert (changed.use_inbound_webhook_on_number, changed.friendly_name) == (True, "Order alerts (US)")
+    others = [(await world.backend.create_messaging_service(f"ms-{i}")).sid for i in range(3)]
+    seen, token = [], None
+    while True:
+        page = await world.backend.list_messaging_services(page_size=2, page_token=token)
+        seen += [m.sid for m in page.items]
+        token = page.next_token
+        if not token:
+            break
+    assert seen == [made.sid, *others]
+    owned = buy(world, 2)
+    for n in owned:
+        await world.backend.add_messaging_number(made.sid, n.sid)
+    assert [n.sid for n in (await world.backend.list_messaging_numbers(made.sid)).items] == [n.sid for n in owned]
+    await world.backend.delete_messaging_service(made.sid)
+    await rejected(world, world.backend.get_messaging_service(made.sid), 20404, 404)
+    # its numbers stay the account's, in no Messaging Service
+    assert all(n.messaging is None for n in (await world.backend.list_account_numbers()).items)
+
+
+async def test_messaging_numbers_are_added_fetched_and_removed(world):
+    ms = messaging_service(world)
+    first, second = buy(world, 2)
+    added = await world.backend.add_messaging_number(ms.sid, first.sid)
+    assert (added.country_code, added.capabilities) == ("US", ("SMS", "Voice"))
+    assert await world.backend.get_messaging_number(ms.sid, first.sid) == added
+    await rejected(world, world.backend.get_messaging_number(ms.sid, second.sid), 20404, 404)
+    await world.backend.remove_messaging_number(ms.sid, first.sid)
+    await rejected(world, world.backend.remove_messaging_number(ms.sid, first.sid), 20404, 404)
+    assert (await world.backend.list_messaging_numbers(ms.sid)).items == []
+
+
+async def test_21712_a_number_is_in_one_messaging_service(world):
+    one, (owned,) = in_messaging(world, name="one")
+    other = messaging_service(world, "other")
+    await rejected(world, world.backend.add_messaging_number(other.sid, owned.sid), 21712, 400)
+    await rejected(world, world.backend.add_messaging_number(one.sid, owned.sid), 21712, 400)
+
+
+async def test_21715_a_messaging_number_can_send_messages(world):
+    ms = messaging_service(world)
+    voice_only = buy(world, 1, capabilities={"voice": True, "sms": False, "mms": False, "fax": False})[0]
+    await rejected(world, world.backend.add_messaging_number(ms.sid, voice_only.sid), 21715, 400)
+
+
+async def test_21714_a_messaging_service_holds_at_most_400_numbers(world):
+    ms, _ = in_messaging(world, 400)
+    extra = buy(world, 1, start=900)[0]
+    await rejected(world, world.backend.add_messaging_number(ms.sid, extra.sid), 21714, 400)
+
+
+async def test_21421_only_the_account_s_own_numbers_join_a_messaging_service(world):
+    ms = messaging_service(world)
+    await rejected(world, world.backend.add_messaging_number(ms.sid, "PN123"), 21421, 400)
+    await rejected(world, world.backend.add_messaging_number(ms.sid, UNKNOWN_PN), 21421, 400)
+    await rejected(world, world.backend.add_messaging_number("MG" + "0" * 32, buy(world, 1)[0].sid), 20404, 404)
+
+
+@pytest.mark.parametrize(("fields", "what"), [
+    ({"inbound_method": "PUT"}, "InboundMethod"), ({"validity_period": "0"}, "ValidityPeriod"),
+    ({"validity_period": "٣"}, "ValidityPeriod"), ({"scan_message_content": "maybe"}, "ScanMessageContent"),
+    ({"use_inbound_webhook_on_number": "yes"}, "UseInboundWebhookOnNumber"), ({"usecase": "spam"}, "Usecase"),
+])
+async def test_20422_messaging_service_parameters_are_the_spec_s(world, fields, what):
+    error = await rejected(world, world.backend.create_messaging_service("x", **fields), 20422, 400)
+    assert what in error.message
+    await rejected(world, world.backend.create_messaging_service(""), 20422, 400)
 
 
 # -- 80622 / 80624: the pool limits --------------------------------------------------------

@@ -113,10 +113,34 @@ def test_owned_numbers_in_no_pool_some_in_a_messaging_service(demo):
     spare = [n for n in owned if n.service_sid is None]
     assert len(spare) >= 50
     messaging = [n for n in spare if n.messaging_service_sid]
-    assert 1 <= len(messaging) <= 10
+    assert len(messaging) == 6  # 80601 can be met with each of them
     assert all(is_sid(n.messaging_service_sid, "MG") and n.capabilities.sms for n in messaging)
-    # pool numbers are never in a Messaging Service (80601 would have refused them)
-    assert not any(n.messaging_service_sid for n in owned if n.service_sid is not None)
+
+
+def test_two_messaging_services_one_deferring_to_its_numbers(demo):
+    services = everything(demo.list_messaging_services)
+    assert [(m.friendly_name, m.use_inbound_webhook_on_number) for m in services] == [
+        ("Order alerts", False), ("Verification codes", True)]
+    owned = {n.sid: n for n in everything(demo.list_account_numbers)}
+    for ms in services:
+        members = everything(demo.list_messaging_numbers, ms.sid)
+        assert len(members) == 4 and all(owned[m.sid].messaging == ms.link for m in members)
+        # one pool number each: the reverse order Twilio allows, which the app warns about when not deferring
+        assert sum(owned[m.sid].service_sid is not None for m in members) == 1
+    pooled = [n for n in owned.values() if n.service_sid and n.messaging]
+    food = demo.service_named("dashbite-courier-contact").sid
+    assert {(n.service_sid == food, n.messaging.use_inbound_webhook_on_number) for n in pooled} == {
+        (True, False), (False, True)}
+
+
+def test_every_generated_sid_and_the_token_are_their_own(demo, tmp_path):
+    """No 32 hex digits repeat across the account, its Services, numbers and Messaging Services, or its
+    auth token (the scale sandbox once reused the account's as its first numbers')."""
+    hexes = [demo.account_sid[2:], demo.meta["auth_token"]]
+    hexes += [s.sid[2:] for s in everything(demo.list_services)]
+    hexes += [n.sid[2:] for n in everything(demo.list_account_numbers)]
+    hexes += [m.sid[2:] for m in everything(demo.list_messaging_services)]
+    assert len(hexes) == len(set(hexes)) > 350
 
 
 def test_origin_is_recorded(demo):

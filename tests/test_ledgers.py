@@ -133,8 +133,9 @@ def test_in_use_follows_every_session_change(files, catalog):
     assert books.in_use_of(PN[0]) == 2
     books.add_participant(KS1, kc2, member("KP" + "4" * 32, kc2, ALICE, 1))
     assert books.in_use_counts() == {PN[0]: 2, PN[1]: 1}
-    books.remove_participant(KS1, kc2, "KP" + "4" * 32)
+    books.remove_participant(KS1, kc2, "KP" + "4" * 32, iso8601(NOW))  # soft: the record stays, the number is freed
     assert books.in_use_counts() == {PN[0]: 2}
+    assert books.participant(KS1, kc2, "KP" + "4" * 32)["date_deleted"] == iso8601(NOW)
     books.delete_session(KS1, kc2)
     assert books.in_use_counts() == {PN[0]: 1} and books.session(KS1, kc2) is None
     again = SessionLedger(files, pools, [KS1])  # recounted from the stored sessions

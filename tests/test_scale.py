@@ -81,3 +81,12 @@ def test_the_same_seed_makes_the_same_sandbox(scaled, tmp_path):
 def test_another_seed_makes_other_numbers():
     assert scale_numbers(500, seed=1) == scale_numbers(500, seed=1)
     assert scale_numbers(500, seed=1) != scale_numbers(500, seed=2)
+
+
+def test_every_generated_sid_and_the_token_are_their_own(scaled):
+    """The account's SID and token, the Services' and the numbers' SIDs share no 32 hex digits (their
+    generators once started from the same seed, so the first numbers repeated the account's)."""
+    hexes = [scaled.account_sid[2:], scaled.meta["auth_token"]]
+    hexes += [s.sid[2:] for s in every(scaled.list_services)]
+    hexes += [n.sid[2:] for n in every(scaled.list_account_numbers)]
+    assert len(hexes) == len(set(hexes)) == 2 + 2 + 2 * (RESERVED_LIMIT + UNRESERVED_LIMIT)

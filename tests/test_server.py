@@ -248,6 +248,9 @@ async def test_provisioning_numbers(served):
     assert unkept.json()["code"] == 20422 and "VoiceUrl" in unkept.json()["message"]
     filtered = await served.client.get(served.numbers(), params={"PhoneNumber": "+1646"})
     assert filtered.json()["code"] == 20422
+    named = (await served.client.get(served.numbers(), params={"FriendlyName": "UK"})).json()
+    assert [n["sid"] for n in named["incoming_phone_numbers"]] == [given.json()["sid"]]
+    assert "FriendlyName=UK" in named["uri"]
     assert len(served.account.list_account_numbers().items) == 3
 
 
@@ -435,7 +438,12 @@ def test_a_real_server_process_with_curl_and_httpx(tmp_path, stop_signal):
         if server.proc.poll() is None:
             server.stop(signal.SIGKILL)
     stdout = server.stdout.read_text().splitlines()
-    assert len(stdout) == 3 and stdout[1].startswith("TWILIO_ACCOUNT_SID=AC")
+    base = server.base_url
+    # a script reads these: the credentials and each Twilio domain's base, one NAME=value line each
+    assert stdout[1:] == [f"TWILIO_ACCOUNT_SID={server.account_sid}", f"TWILIO_AUTH_TOKEN={server.auth_token}",
+                          f"TWILIO_PROXY_BASE_URL={base}", f"TWILIO_API_BASE_URL={base}",
+                          f"TWILIO_MESSAGING_BASE_URL={base}/messaging"]
+    assert server.account_sid.startswith("AC")
     assert server.auth_token not in server.stderr.read_text()  # the token is printed once, on stdout
     reopened = SandboxAccount.open(path)  # the lock was released, and what was acknowledged is there
     names = {s.unique_name for s in reopened.list_services().items}

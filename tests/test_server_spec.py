@@ -218,7 +218,8 @@ async def test_sessions_and_participants_answer_as_the_spec_says(served):
     assert (await client.get(member)).json()["friendly_name"] == "third"
     gone = await client.delete(member)
     assert (gone.status_code, gone.content) == (200, b"")  # the spec's DeleteParticipant: 200, no body
-    assert (await client.get(member)).status_code == 404
+    kept = await client.get(member)  # a soft delete: it stays with its session, date_deleted set
+    assert kept.status_code == 200 and kept.json()["date_deleted"]
     assert (await client.delete(one)).status_code == 204
     assert [s.sid for s in backend.account.list_sessions(service).items] == [later.json()["sid"]]
     assert all(backend.account.get_number(service, n).in_use == 0 for n in numbers)
@@ -272,3 +273,150 @@ async def test_every_session_failure_is_twilio_s_error_body_and_changes_nothing(
     after = [(wire.render(s), [wire.render(p) for p in account.list_participants(service, s.sid).items])
              for s in account.list_sessions(service).items]
     assert after == before
+
+
+# -- Interactions and Messaging v1 ----------------------------------------------------------------------
+
+async def test_interactions_answer_as_the_spec_says(served):
+    client, backend = served
+    service, _ = session_pool(backend)
+    sessions = f"/v1/Services/{service}/Sessions"
+    made = (await client.post(sessions, data={"Participants": [json.dumps({"Identifier": CALLER}),
+                                                                json.dumps({"Identifier": DRIVER})]})).json()
+    members = (await client.get(f"{sessions}/{made['sid']}/Participants")).json()["participants"]
+    kp = members[1]["sid"]
+    messages = f"{sessions}/{made['sid']}/Participants/{kp}/MessageInteractions"
+    sent = await client.post(messages, data={"Body": "Your driver is 2 minutes away"})
+    assert sent.status_code == 200  # the spec's CreateMessageInteraction: 200
+    body = sent.json()
+    assert (body["participant_sid"], body["outbound_participant_sid"], body["type"]) == (kp, kp, "message")
+    assert json.loads(body["data"]) == {"body": "Your driver is 2 minutes away"}
+    second = (await client.post(messages, data={"Body": "Here"})).json()
+    page = (await client.get(messages, params={"PageSize": 1})).json()
+    assert [i["sid"] for i in page["interactions"]] == [body["sid"]] and page["meta"]["key"] == "interactions"
+    assert (await client.get(page["meta"]["next_page_url"])).json()["interactions"][0]["sid"] == second["sid"]
+    assert (await client.get(f"{messages}/{body['sid']}")).json()["url"] == f"http://sandbox.test{messages}/{body['sid']}"
+    interactions = f"{sessions}/{made['sid']}/Interactions"
+    listed = (await client.get(interactions)).json()
+    assert [i["sid"] for i in listed["interactions"]] == [body["sid"], second["sid"]]
+    assert "participant_sid" not in listed["interactions"][0]  # the session's view has no such field
+    assert (await client.get(f"{interactions}/{body['sid']}")).status_code == 200
+    assert (await client.get(f"{sessions}/{made['sid']}")).json()["status"] == "in-progress"
+    gone = await client.delete(f"{interactions}/{body['sid']}")
+    assert (gone.status_code, gone.content) == (204, b"")
+    assert (await client.get(f"{messages}/{body['sid']}")).status_code == 404
+
+
+async def test_messaging_services_answer_as_the_spec_says(served):
+    client, backend = served
+    listed = await client.get("/messaging/v1/Services", params={"PageSize": 1})
+    assert listed.status_code == 200 and listed.json()["meta"]["next_page_url"].startswith(
+        "http://sandbox.test/messaging/v1/Services?")
+    assert (await client.get(listed.json()["meta"]["next_page_url"])).status_code == 200
+    made = await client.post("/messaging/v1/Services", data={
+        "FriendlyName": "Pickup alerts", "InboundRequestUrl": "https://example.com/in", "InboundMethod": "GET",
+        "FallbackUrl": "https://example.com/fb", "FallbackMethod": "POST", "StatusCallback": "https://example.com/st",
+        "StickySender": "false", "MmsConverter": "true", "SmartEncoding": "false", "ScanMessageContent": "enable",
+        "FallbackToLongCode": "true", "AreaCodeGeomatch": "false", "ValidityPeriod": "600",
+        "SynchronousValidation": "true", "Usecase": "notifications", "UseInboundWebhookOnNumber": "false",
+    })
+    assert made.status_code == 201
+    ms = made.json()
+    assert (ms["inbound_method"], ms["validity_period"], ms["sticky_sender"]) == ("GET", 600, False)
+    one = f"/messaging/v1/Services/{ms['sid']}"
+    assert ms["url"] == f"http://sandbox.test{one}"
+    assert (await client.get(one)).json()["friendly_name"] == "Pickup alerts"
+    assert (await client.post(one, data={"UseInboundWebhookOnNumber": "true"})).json()["use_inbound_webhook_on_number"]
+    pool_number = backend.account.list_numbers(backend.account.services()[2].sid, 1).items[0]
+    added = await client.post(f"{one}/PhoneNumbers", data={"PhoneNumberSid": pool_number.sid})
+    assert added.status_code == 201 and added.json()["phone_number"] == pool_number.phone_number
+    numbers = (await client.get(f"{one}/PhoneNumbers")).json()
+    assert [n["sid"] for n in numbers["phone_numbers"]] == [pool_number.sid]
+    assert (await client.get(f"{one}/PhoneNumbers/{pool_number.sid}")).json()["service_sid"] == ms["sid"]
+    assert (await client.delete(f"{one}/PhoneNumbers/{pool_number.sid}")).status_code == 204
+    assert (await client.delete(one)).status_code == 204
+    assert (await client.get(one)).status_code == 404
+
+
+MESSAGING_FAILURES = [
+    ("GET", "/messaging/v1/Services/MG" + "0" * 32, None, 404, 20404),
+    ("POST", "/messaging/v1/Services", {}, 400, 20422),
+    ("POST", "/messaging/v1/Services", {"FriendlyName": "x", "InboundMethod": "PUT"}, 400, 20422),
+    ("POST", "/messaging/v1/Services", {"FriendlyName": "x", "Colour": "red"}, 400, 20001),
+    ("POST", "{ms}/PhoneNumbers", {"PhoneNumberSid": "{in_other}"}, 400, 21712),
+    ("POST", "{ms}/PhoneNumbers", {"PhoneNumberSid": "PN123"}, 400, 21421),
+    ("GET", "{ms}/PhoneNumbers/PN" + "0" * 32, None, 404, 20404),
+    ("PUT", "/messaging/v1/Services", None, 405, 20004),
+    ("DELETE", "/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers/{pooled}.json", None, 400, 21422),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "form", "status", "code"), MESSAGING_FAILURES,
+                         ids=[f"{f[0]}-{f[4]}-{i}" for i, f in enumerate(MESSAGING_FAILURES)])
+async def test_every_messaging_failure_is_twilio_s_error_body(served, method, template, form, status, code):
+    client, backend = served
+    account = backend.account
+    first, second = account.list_messaging_services().items
+    in_other = account.list_messaging_numbers(second.sid).items[0].sid
+    pooled = account.list_numbers(account.services()[0].sid, 1).items[0].sid
+
+    def fill(text: str) -> str:
+        return (text.replace("{ms}", f"/messaging/v1/Services/{first.sid}").replace("{in_other}", in_other)
+                .replace("{ac}", account.account_sid).replace("{pooled}", pooled))
+
+    response = await client.request(method, fill(template), data={k: fill(v) for k, v in (form or {}).items()} or None)
+    assert (response.status_code, response.json()["code"]) == (status, code), response.json()
+
+
+# -- whole sandboxes, listed through every list route -------------------------------------------------------
+
+async def list_everything(client: httpx.AsyncClient, backend: SandboxBackend) -> int:
+    """Follow every page of every list the server has for this sandbox; returns how many records came."""
+    async def follow(path: str, key: str) -> list[dict]:
+        records, url = [], path + ("&" if "?" in path else "?") + "PageSize=100"
+        while url:
+            body = (await client.get(url)).json()
+            records += body[key]
+            url = body["meta"]["next_page_url"] if "meta" in body else body["next_page_uri"]
+        return records
+
+    count = 0
+    for service in await follow("/v1/Services", "services"):
+        sid = service["sid"]
+        count += 1 + len(await follow(f"/v1/Services/{sid}/PhoneNumbers", "phone_numbers"))
+        for session in await follow(f"/v1/Services/{sid}/Sessions", "sessions"):
+            base = f"/v1/Services/{sid}/Sessions/{session['sid']}"
+            count += 1 + len(await follow(f"{base}/Interactions", "interactions"))
+            for member in await follow(f"{base}/Participants", "participants"):
+                count += 1 + len(await follow(f"{base}/Participants/{member['sid']}/MessageInteractions",
+                                              "interactions"))
+    for ms in await follow("/messaging/v1/Services", "services"):
+        count += 1 + len(await follow(f"/messaging/v1/Services/{ms['sid']}/PhoneNumbers", "phone_numbers"))
+    count += len(await follow(numbers_path(backend), "incoming_phone_numbers"))
+    return count
+
+
+@pytest.mark.parametrize("kind", ["demo", "scale"])
+async def test_a_whole_sandbox_listed_through_the_server_is_the_spec_s(kind, demo_template, tmp_path):
+    """Every record of a demo and a (one full pool) scale sandbox, with sessions, participants and
+    interactions made by the sandbox's own rules, through every list route: each page spec-valid."""
+    if kind == "demo":
+        backend = SandboxBackend(copy_sandbox(demo_template, tmp_path))
+    else:
+        backend = SandboxBackend(build_sandbox(tmp_path / "scale.json", kind="scale", scale=1))
+    account = backend.account
+    service = account.services()[-1]
+    callers = [f"+1907200{i:04d}" for i in range(6)] if kind == "demo" else [f"+1415200{i:04d}" for i in range(6)]
+    account.update_service(service.sid, geo_match_level="country")
+    for i in range(3):
+        made = account.create_session(service.sid, participants=[{"Identifier": callers[2 * i]},
+                                                                  {"Identifier": callers[2 * i + 1]}])
+        member = account.list_participants(service.sid, made.sid).items[0]
+        account.create_message_interaction(service.sid, made.sid, member.sid, body=f"hello {i}")
+    account.update_session(service.sid, made.sid, status="closed")
+    auth = (account.account_sid, account.meta["auth_token"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(backend)), base_url="http://sandbox.test",
+                                 auth=auth, event_hooks={"response": [validate_hook]}) as client:
+        count = await list_everything(client, backend)
+    backend.close()
+    assert count > (5500 * 2 if kind == "scale" else 600)

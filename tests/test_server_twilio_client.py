@@ -176,10 +176,70 @@ def test_sessions_and_participants(client):
     assert twilio_error(lambda: sessions(ride.sid).participants.create(identifier="+19072001004")).code == 80607
 
     assert sessions(later.sid).participants(third.sid).delete() is True
-    assert sessions(later.sid).participants.list() == []
+    # Twilio's soft delete: still listed, with date_deleted, holding no number
+    (kept,) = sessions(later.sid).participants.list()
+    assert kept.sid == third.sid and kept.date_deleted is not None
     assert sessions(ride.sid).delete() is True
     assert twilio_error(lambda: sessions(ride.sid).fetch()).status == 404
     sessions(later.sid).delete()
     for n in numbers:
         proxy.phone_numbers(n.sid).delete()
+    proxy.delete()
+
+
+def test_messaging_services_and_their_numbers(client, server):
+    """client.messaging.base_url is the server's printed TWILIO_MESSAGING_BASE_URL (<base>/messaging)."""
+    client.messaging.base_url = server.messaging_base_url
+    services = client.messaging.v1.services
+    made = services.create(friendly_name="Twilio alerts", usecase="notifications", validity_period=600)
+    assert made.sid.startswith("MG") and made.use_inbound_webhook_on_number is False and made.validity_period == 600
+    assert services(made.sid).fetch().friendly_name == "Twilio alerts"
+    assert services(made.sid).update(use_inbound_webhook_on_number=True).use_inbound_webhook_on_number is True
+    assert made.sid in {s.sid for s in services.list(page_size=1)}  # followed through next_page_url
+
+    owned = client.api.v2010.account.incoming_phone_numbers
+    spare, pooled = owned.create(area_code="208"), owned.create(area_code="208")
+    ks = client.proxy.v1.services.create(unique_name="twilio-messaging")
+    client.proxy.v1.services(ks.sid).phone_numbers.create(sid=pooled.sid)
+    numbers = services(made.sid).phone_numbers
+    added = numbers.create(phone_number_sid=spare.sid)
+    assert (added.sid, added.phone_number, added.country_code) == (spare.sid, spare.phone_number, "US")
+    assert set(added.capabilities) == {"SMS", "Voice"}
+    assert numbers.create(phone_number_sid=pooled.sid).sid == pooled.sid  # a pool number may join (80601's reverse)
+    assert {n.sid for n in numbers.list()} == {spare.sid, pooled.sid}
+    assert numbers(spare.sid).fetch().service_sid == made.sid
+    refused = twilio_error(lambda: client.proxy.v1.services(ks.sid).phone_numbers.create(sid=spare.sid))
+    assert (refused.status, refused.code) == (400, 80601)
+    assert twilio_error(lambda: services.create(friendly_name="other").phone_numbers.create(
+        phone_number_sid=spare.sid)).code == 21712
+    assert numbers(spare.sid).delete() is True
+    assert services(made.sid).delete() is True
+    assert twilio_error(lambda: services(made.sid).fetch()).status == 404
+    client.proxy.v1.services(ks.sid).delete()
+
+
+def test_interactions_and_message_interactions(client):
+    owned = client.api.v2010.account.incoming_phone_numbers
+    number = owned.create(area_code="907")
+    ks = client.proxy.v1.services.create(unique_name="twilio-interactions")
+    proxy = client.proxy.v1.services(ks.sid)
+    proxy.phone_numbers.create(sid=number.sid)
+    session = proxy.sessions.create(participants=[{"Identifier": "+19072001001"}, {"Identifier": "+19072001002"}])
+    rider = proxy.sessions(session.sid).participants.list()[0]
+    sent = proxy.sessions(session.sid).participants(rider.sid).message_interactions.create(body="Arriving now")
+    assert sent.sid.startswith("KI") and sent.type == "message" and sent.participant_sid == rider.sid
+    assert sent.outbound_resource_status == "sent" and sent.inbound_resource_status is None
+    assert proxy.sessions(session.sid).fetch().status == "in-progress"
+    mine = proxy.sessions(session.sid).participants(rider.sid).message_interactions
+    assert [i.sid for i in mine.list()] == [sent.sid] and mine(sent.sid).fetch().data == sent.data
+    interactions = proxy.sessions(session.sid).interactions
+    assert [i.sid for i in interactions.list()] == [sent.sid]
+    assert interactions(sent.sid).fetch().outbound_participant_sid == rider.sid
+    assert interactions(sent.sid).delete() is True
+    assert interactions.list() == []
+    proxy.sessions(session.sid).update(status="closed")
+    closed = twilio_error(lambda: mine.create(body="late"))
+    assert (closed.status, closed.code) == (400, 80607)
+    proxy.sessions(session.sid).delete()
+    proxy.phone_numbers(number.sid).delete()
     proxy.delete()

@@ -10,6 +10,7 @@ Rows: tests/reference/README.md, "Sessions and number selection".
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -180,8 +181,29 @@ async def test_participants_add_list_fetch_remove(session_world):
     assert [p.sid for p in (await w.backend.list_participants(svc, s.sid)).items] == [a.sid]
     assert await in_use(w, svc, n1) == 1
     await w.backend.remove_participant(svc, s.sid, a.sid)
-    assert (await w.backend.list_participants(svc, s.sid)).items == []
     assert await in_use(w, svc, n1) == 0
+
+
+async def test_a_deleted_participant_stays_with_its_session_and_cannot_come_back_80103(session_world):
+    """The spec's DeleteParticipant: "a soft-delete. The participant remains associated with the session
+    and cannot be re-added." It keeps its record (date_deleted set), holds no number, frees its place."""
+    w = session_world
+    svc, (n1, n2) = pool(w, us("415", 2))
+    s = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])
+    (alice,) = (await w.backend.list_participants(svc, s.sid)).items
+    await w.backend.remove_participant(svc, s.sid, alice.sid)
+    gone = await w.backend.get_participant(svc, s.sid, alice.sid)
+    assert gone.date_deleted is not None and gone.proxy_identifier_sid == alice.proxy_identifier_sid
+    assert [p.sid for p in (await w.backend.list_participants(svc, s.sid)).items] == [alice.sid]
+    assert await in_use(w, svc, alice.proxy_identifier_sid) == 0
+    await w.backend.remove_participant(svc, s.sid, alice.sid)  # again: nothing more happens
+    assert (await w.backend.get_participant(svc, s.sid, alice.sid)).date_deleted == gone.date_deleted
+    await rejected(w, w.backend.add_participant(svc, s.sid, identifier=ALICE), 80103, 400)
+    # her place is free again: two more may join (the deleted one does not count), a third may not
+    for who in (BOB, CAROL):
+        assert (await w.backend.add_participant(svc, s.sid, identifier=who)).proxy_identifier_sid in (n1, n2)
+    await rejected(w, w.backend.add_participant(svc, s.sid, identifier="+14155551004"), 80609, 400)
+    await rejected(w, w.backend.create_message_interaction(svc, s.sid, alice.sid, body="hi"), 80903, 400)
 
 
 async def test_at_most_two_participants_80609(session_world):
@@ -295,6 +317,51 @@ async def test_no_number_for_the_country_80203(session_world):
     svc, _ = pool(w, ["+447400123456"])
     s = await w.backend.create_session(svc)
     await rejected(w, w.backend.add_participant(svc, s.sid, identifier=ALICE), 80203, 400)
+
+
+async def test_overlay_matches_every_area_code_of_the_identifier_s_region_80206(session_world):
+    """overlay: a number of any area code in the identifier's region (state or province, as phonenumbers'
+    geocoder places the area code): 628 (San Francisco's overlay) and 213 (Los Angeles) serve a 415 caller;
+    New York's 212 does not, and a caller of a region the pool lacks is 80206."""
+    w = session_world
+    svc, (ny, sf_overlay, la) = pool(w, [us("212", 1)[0], us("628", 1)[0], us("213", 1)[0]],
+                                     geo_match_level="overlay")
+    s = await w.backend.create_session(svc)
+    first = await w.backend.add_participant(svc, s.sid, identifier=ALICE)  # 415: California
+    assert first.proxy_identifier_sid == sf_overlay  # the earliest added of California's two
+    s2 = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])
+    assert (await w.backend.list_participants(svc, s2.sid)).items[0].proxy_identifier_sid == la
+    s3 = await w.backend.create_session(svc)
+    await rejected(w, w.backend.add_participant(svc, s3.sid, identifier=ALICE), 80206, 400)  # both held
+    error = await rejected(w, w.backend.add_participant(svc, s3.sid, identifier="+16045551234"), 80203, 400)
+    assert "CA" in error.message  # a Canadian caller: no Canadian number at all
+    assert (await w.backend.add_participant(svc, s3.sid, identifier="+16465551234")).proxy_identifier_sid == ny
+    texas = await w.backend.create_session(svc)
+    error = await rejected(w, w.backend.add_participant(svc, texas.sid, identifier="+15125551234"), 80206, 400)
+    assert "US-TX" in error.message
+
+
+async def test_radius_prefers_the_identifier_s_own_area_code_then_its_region(session_world):
+    """radius: overlay's candidates, nearest first (the same area code before the rest of the region)."""
+    w = session_world
+    svc, (la, sf) = pool(w, [us("213", 1)[0], us("415", 1)[0]], geo_match_level="radius",
+                         number_selection_behavior="avoid-sticky")
+    s = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])  # 415
+    assert (await w.backend.list_participants(svc, s.sid)).items[0].proxy_identifier_sid == sf
+    s2 = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])
+    assert (await w.backend.list_participants(svc, s2.sid)).items[0].proxy_identifier_sid == la
+    other = await w.backend.create_session(svc, participants=[{"Identifier": "+12135550100"}])
+    assert (await w.backend.list_participants(svc, other.sid)).items[0].proxy_identifier_sid == la
+
+
+async def test_geo_match_level_is_exactly_the_spec_s_enum(session_world):
+    w = session_world
+    for level in ("area-code", "overlay", "radius", "country"):
+        made = await w.backend.create_service(f"geo-{level}", geo_match_level=level)
+        assert (await w.backend.get_service(made.sid)).geo_match_level == level
+    for level in ("extended-area-code", "Area-Code", "", "country "):
+        error = await rejected(w, w.backend.create_service("geo-bad", geo_match_level=level), 80701, 400)
+        assert "area-code, overlay, radius, country" in error.message
 
 
 async def test_area_code_matching_80206(session_world):
@@ -482,3 +549,73 @@ async def test_sessions_survive_reopening_the_sandbox(tmp_path):
         assert again.sessions.in_use_counts() == {owned[0].sid: 1}
     finally:
         again.close()
+
+
+# -- interactions: messages through a session ---------------------------------------------------------
+
+async def test_a_message_interaction_is_recorded_and_moves_an_open_session_in_progress(session_world):
+    w = session_world
+    clock = FakeClock()
+    w.arrange(setattr, w.account, "clock", clock)
+    svc, _ = pool(w, us("415", 2))
+    s = await w.backend.create_session(svc, ttl=600, participants=[{"Identifier": ALICE}, {"Identifier": BOB}])
+    assert s.status == "open" and s.date_last_interaction is None
+    bob = next(p for p in (await w.backend.list_participants(svc, s.sid)).items if p.identifier == BOB)
+    clock.advance(30)
+    sent = await w.backend.create_message_interaction(svc, s.sid, bob.sid, body="Your driver is here")
+    assert sent.sid.startswith("KI") and sent.type == "message" and sent.participant_sid == bob.sid
+    assert json.loads(sent.data) == {"body": "Your driver is here"}
+    assert (sent.outbound_participant_sid, sent.outbound_resource_type, sent.outbound_resource_status) == (
+        bob.sid, "Message", "sent")
+    assert sent.outbound_resource_sid.startswith("SM")
+    assert (sent.inbound_participant_sid, sent.inbound_resource_sid, sent.inbound_resource_status) == (None,) * 3
+    moved = await w.backend.get_session(svc, s.sid)
+    assert (moved.status, moved.date_last_interaction) == ("in-progress", clock.now)
+    assert moved.date_expiry == clock.now + timedelta(seconds=600)  # the TTL counts from the last interaction
+    assert await w.backend.get_message_interaction(svc, s.sid, bob.sid, sent.sid) == sent
+    assert [i.sid for i in (await w.backend.list_message_interactions(svc, s.sid, bob.sid)).items] == [sent.sid]
+    listed = (await w.backend.list_interactions(svc, s.sid)).items
+    assert [i.sid for i in listed] == [sent.sid] and listed[0].data == sent.data
+    assert await w.backend.get_interaction(svc, s.sid, sent.sid) == listed[0]
+    # the other participant's MessageInteractions do not hold it
+    alice = next(p for p in (await w.backend.list_participants(svc, s.sid)).items if p.identifier == ALICE)
+    assert (await w.backend.list_message_interactions(svc, s.sid, alice.sid)).items == []
+    await rejected(w, w.backend.get_message_interaction(svc, s.sid, alice.sid, sent.sid), 20404, 404)
+    await w.backend.delete_interaction(svc, s.sid, sent.sid)
+    await rejected(w, w.backend.get_interaction(svc, s.sid, sent.sid), 20404, 404)
+    assert (await w.backend.list_message_interactions(svc, s.sid, bob.sid)).items == []
+    assert (await w.backend.get_session(svc, s.sid)).status == "in-progress"  # it stays in progress
+
+
+async def test_messages_go_through_active_message_sessions_only_80607_80910(session_world):
+    w = session_world
+    svc, _ = pool(w, us("415", 3))
+    closed = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])
+    (alice,) = (await w.backend.list_participants(svc, closed.sid)).items
+    await w.backend.update_session(svc, closed.sid, status="closed")
+    await rejected(w, w.backend.create_message_interaction(svc, closed.sid, alice.sid, body="hi"), 80607, 400)
+    voice = await w.backend.create_session(svc, mode="voice-only", participants=[{"Identifier": BOB}])
+    (bob,) = (await w.backend.list_participants(svc, voice.sid)).items
+    await rejected(w, w.backend.create_message_interaction(svc, voice.sid, bob.sid, body="hi"), 80910, 400)
+    texts = await w.backend.create_session(svc, mode="message-only", participants=[{"Identifier": CAROL}])
+    (carol,) = (await w.backend.list_participants(svc, texts.sid)).items
+    for body in ("", "x" * 1601):
+        await rejected(w, w.backend.create_message_interaction(svc, texts.sid, carol.sid, body=body), 80701, 400)
+    assert len((await w.backend.create_message_interaction(svc, texts.sid, carol.sid, body="x" * 1600)).data) > 1600
+
+
+async def test_unknown_interactions_are_20404_and_a_session_delete_takes_its_interactions(session_world):
+    w = session_world
+    svc, _ = pool(w, us("415", 2))
+    s = await w.backend.create_session(svc, participants=[{"Identifier": ALICE}])
+    (alice,) = (await w.backend.list_participants(svc, s.sid)).items
+    ghost = "KI" + "0" * 32
+    await rejected(w, w.backend.get_interaction(svc, s.sid, ghost), 20404, 404)
+    await rejected(w, w.backend.delete_interaction(svc, s.sid, ghost), 20404, 404)
+    await rejected(w, w.backend.get_interaction(svc, s.sid, "not-a-sid"), 20404, 404)
+    await rejected(w, w.backend.get_message_interaction(svc, s.sid, alice.sid, ghost), 20404, 404)
+    await rejected(w, w.backend.create_message_interaction(svc, s.sid, "KP" + "0" * 32, body="hi"), 20404, 404)
+    sent = await w.backend.create_message_interaction(svc, s.sid, alice.sid, body="hello")
+    await w.backend.delete_session(svc, s.sid)
+    await rejected(w, w.backend.get_interaction(svc, s.sid, sent.sid), 20404, 404)
+    assert w.account.interactions.books[svc].doc_of == {}

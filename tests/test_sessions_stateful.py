@@ -121,7 +121,7 @@ class SessionSteps(RuleBasedStateMachine):
             active = self.acct.active_participations(self.svc)
             mine = {(session, number) for ident, session, number in active if ident == who}
             roomy = [s for s in self._with_status("open", "in-progress")
-                     if len(self.acct.list_participants(self.svc, s).items) < 2]
+                     if len(self._present(s)) < 2]
             others = sorted(set(roomy) - {session for session, _ in mine})
             if mine and others:
                 sid = data.draw(st.sampled_from(others))
@@ -134,9 +134,13 @@ class SessionSteps(RuleBasedStateMachine):
     @rule(data=st.data())
     def remove_participant(self, data):
         sid = data.draw(st.sampled_from(self.sessions))
-        members = self.acct.list_participants(self.svc, sid).items
+        members = self._present(sid)
         if members:
             self.attempt(self.acct.remove_participant, self.svc, sid, data.draw(st.sampled_from(members)).sid)
+
+    def _present(self, session_sid: str) -> list:
+        """The session's participants that are not deleted (Twilio's delete is a soft delete)."""
+        return [p for p in _everything(self.acct.list_participants, self.svc, session_sid) if p.date_deleted is None]
 
     def _with_status(self, *statuses: str) -> list[str]:
         return [s.sid for s in _everything(self.acct.list_sessions, self.svc) if s.status in statuses]
@@ -161,7 +165,7 @@ class SessionSteps(RuleBasedStateMachine):
         """Someone in a closed session takes its number in a new one: re-opening the old
         session must then be refused (the core invariant)."""
         closed = self._with_status("closed")
-        members = [p for sid in closed for p in self.acct.list_participants(self.svc, sid).items]
+        members = [p for sid in closed for p in self._present(sid)]
         if members:
             p = data.draw(st.sampled_from(members))
             made = self.attempt(self.acct.create_session, self.svc, participants=[
@@ -217,7 +221,7 @@ class SessionSteps(RuleBasedStateMachine):
         for s in _everything(self.acct.list_sessions, self.svc):
             if s.status not in ("open", "in-progress"):
                 continue
-            for p in _everything(self.acct.list_participants, self.svc, s.sid):
+            for p in self._present(s.sid):
                 key = (p.identifier, p.proxy_identifier_sid)
                 assert key not in held, f"{p.identifier} holds {p.proxy_identifier} in {held.get(key)} and {s.sid}"
                 held[key] = s.sid
@@ -238,7 +242,7 @@ class SessionSteps(RuleBasedStateMachine):
         for s in _everything(self.acct.list_sessions, self.svc):
             unexpired = s.date_expiry is None or s.date_expiry > self.clock.now
             if s.status in ("open", "in-progress") and unexpired:
-                for number in {p.proxy_identifier_sid for p in _everything(self.acct.list_participants, self.svc, s.sid)}:
+                for number in {p.proxy_identifier_sid for p in self._present(s.sid)}:
                     expected[number] = expected.get(number, 0) + 1
         shown = {n.sid: n.in_use for n in _everything(self.acct.list_numbers, self.svc)}
         assert shown == {sid: expected.get(sid, 0) for sid in shown}

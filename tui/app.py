@@ -82,6 +82,7 @@ from tui.widgets.world_bar import WorldInfo
 
 if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
     from sandbox.traffic import TrafficEngine, TrafficParams
+    from tui.screens.messaging import MessagingRequest
 
 
 async def sessions_holding(backend: Any, service_sid: str, number_sid: str) -> list[tuple[Session, list[Participant]]]:
@@ -278,6 +279,7 @@ class ProxyPoolApp(App):
         """The account's numbers, a page at a time (the add dialog lists them as they come)."""
         await self._stream(target, self.backend.list_account_numbers, (), AccountNumbersLoaded,
                            "Listing the account's numbers")
+        await self.messaging_note()
 
     @work(group="scan", exclusive=True, exit_on_error=False)
     async def scan_pool(self, target: Screen, service_sid: str) -> None:
@@ -640,6 +642,53 @@ class ProxyPoolApp(App):
         target.post_message(NumberReleased(number))
 
     # == end of the training block ==
+
+
+    # -- Messaging Services (the seed's A2P 10DLC side): the add-to-Messaging-Service dialog, and the note
+    # when the live backend could not read them (numbers in one are then not refused before Twilio) ----------
+
+    async def messaging_note(self) -> None:
+        index = getattr(self.backend, "messaging_index", None)
+        if index is None:
+            return
+        note = (await index()).note
+        if note:
+            self.notify(note, title="Messaging Services not read", severity="warning", timeout=12)
+
+    @work(group="messaging", exclusive=True, exit_on_error=False)
+    async def load_messaging_services(self, target: Screen) -> None:
+        from tui.screens.messaging import MessagingServicesLoaded
+
+        try:
+            services = await all_items(self.backend.list_messaging_services)
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Listing the Messaging Services", describe_error(exc), exc))
+            return
+        target.post_message(MessagingServicesLoaded(services))
+
+    @work(group="mutations", exit_on_error=False)
+    async def add_to_messaging(self, target: Screen, request: MessagingRequest) -> None:
+        """Make the Messaging Service defer to its numbers' webhooks when asked, then add each number."""
+        from tui.screens.messaging import MessagingAdded
+
+        service = request.service
+        outcomes: list[tuple[PhoneNumber, Any]] = []
+        async with self._mutations:
+            try:
+                if request.defer and not service.use_inbound_webhook_on_number:
+                    service = await self.backend.update_messaging_service(service.sid,
+                                                                          use_inbound_webhook_on_number=True)
+            except Exception as exc:  # noqa: BLE001
+                target.post_message(BackendFailed("Changing the Messaging Service", describe_error(exc), exc))
+                outcomes = [(number, describe_error(exc)) for number in request.numbers]
+            else:
+                for number in request.numbers:
+                    try:
+                        await self.backend.add_messaging_number(service.sid, number.sid)
+                        outcomes.append((number, None))
+                    except Exception as exc:  # noqa: BLE001 - one refusal never stops the others
+                        outcomes.append((number, describe_error(exc)))
+        target.post_message(MessagingAdded(service, outcomes))
 
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,

@@ -1,7 +1,12 @@
 """create_app(): the sandbox's HTTP face. Every route goes through one endpoint wrapper that
-reads the request, authenticates it (Basic, the sandbox's own credentials), runs its handler
-under the backend's lock in a worker thread, and never lets a traceback out: every failure
-is Twilio's error body."""
+authenticates the request (Basic, the sandbox's own credentials) before reading its body,
+reads it (sandbox/server/requests.py: strict, bounded), runs its handler under the backend's
+lock in a worker thread, and never lets a traceback out: every failure is Twilio's error body.
+
+Three Twilio domains are served on one base: Proxy v1 at /v1 (as proxy.twilio.com), the 2010
+API at /2010-04-01 (as api.twilio.com), and Messaging v1 at /messaging/v1 (as
+messaging.twilio.com: Proxy and Messaging both have /v1/Services, so Messaging's base on this
+server is <base>/messaging, and twilio-python's client.messaging.base_url points there)."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -21,7 +26,7 @@ from sandbox.backend import SandboxBackend
 from sandbox.server.handlers import Handlers
 from sandbox.server.requests import Call, basic_credentials, read_params
 from tui.core.errors import ProxyError
-from tui.core.wire import render_error
+from tui.core.wire import MESSAGING_PREFIX, render_error
 
 log = logging.getLogger("proxy_pool.sandbox.server")
 
@@ -40,8 +45,14 @@ def route_error(exc: HTTPException, request: Request) -> ProxyError:
     return ProxyError(20422, 400, f"Invalid request: {exc.detail}")
 
 
+MAX_MESSAGE = 400  # characters of an error message (each repeats at most a cut of the request)
+
+
 def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(render_error(exc), status_code=exc.status, headers=headers)
+    body = render_error(exc)
+    if len(body["message"]) > MAX_MESSAGE:
+        body["message"] = body["message"][:MAX_MESSAGE - 1] + "…"
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 class Endpoints:
@@ -54,24 +65,20 @@ class Endpoints:
     def __call__(self, handler: Handler, *, account_in_path: bool = False, locked: bool = True) -> Callable:
         async def asgi_endpoint(request: Request) -> Response:
             try:
+                # credentials first: a stranger's body is never read (the account's credentials are
+                # kept in memory, and a reset keeps them)
                 creds = basic_credentials(request)
-                try:
-                    params = await read_params(request)
-                    bad_input: ProxyError | None = None
-                except ProxyError as exc:  # answered after authentication, as Twilio does
-                    params, bad_input = {}, exc
+                account = self.backend.account
+                if creds is None or not account.check_credentials(*creds):
+                    raise unauthorized()
+                if account_in_path and request.path_params.get("account_sid") != account.account_sid:
+                    raise unauthorized()
+                params = await read_params(request)
                 base = self.public_url or str(request.base_url).rstrip("/")
                 call = Call(params=params, path=dict(request.path_params), base=base)
 
                 def run() -> Response:
-                    account = self.backend.account
-                    if creds is None or not account.check_credentials(*creds):
-                        raise unauthorized()
-                    if account_in_path and call.path.get("account_sid") != account.account_sid:
-                        raise unauthorized()
-                    if bad_input is not None:
-                        raise bad_input
-                    return handler(account, call)
+                    return handler(self.backend.account, call)  # the account current now: a reset swaps it
 
                 if locked:
                     return await run_in_threadpool(self.backend.call, run)
@@ -79,6 +86,9 @@ class Endpoints:
             except ProxyError as exc:
                 headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if exc.status == 401 else None
                 return error_response(exc, headers)
+            except ClientDisconnect:  # the client hung up mid-body: nobody to answer, nothing changed
+                log.info("client went away while sending %s %s", request.method, request.url.path)
+                return Response(status_code=400)
             except Exception as exc:  # the catch-all: a Twilio-shaped 500, one log line, no traceback out
                 log.error("internal error answering %s %s: %s: %s", request.method, request.url.path,
                           type(exc).__name__, exc)
@@ -90,6 +100,15 @@ class Endpoints:
         return asgi_endpoint
 
 
+def resource(path: str, methods: dict[str, Callable]) -> Route:
+    """One route per path, its methods dispatched here: a wrong method's 405 then names them all (Allow)."""
+    async def dispatch(request: Request) -> Response:
+        endpoint = methods["GET" if request.method == "HEAD" else request.method]
+        return await endpoint(request)
+
+    return Route(path, dispatch, methods=list(methods))
+
+
 def routes(backend: SandboxBackend, public_url: str | None) -> list[Route]:
     ep = Endpoints(backend, public_url)
     h = Handlers(backend)
@@ -98,32 +117,41 @@ def routes(backend: SandboxBackend, public_url: str | None) -> list[Route]:
     sessions = "/v1/Services/{service_sid}/Sessions"
     members = sessions + "/{session_sid}/Participants"
     ipn = "/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers"
+    interactions = sessions + "/{session_sid}/Interactions"
+    messages = members + "/{participant_sid}/MessageInteractions"
+    msg = MESSAGING_PREFIX + "/v1/Services"
+    msg_numbers = msg + "/{service_sid}/PhoneNumbers"
+
+    def account(handler: Handler) -> Callable:
+        return ep(handler, account_in_path=True)
+
     return [
-        Route(svc, ep(h.list_services), methods=["GET"]),
-        Route(svc, ep(h.create_service), methods=["POST"]),
-        Route(svc + "/{sid}", ep(h.fetch_service), methods=["GET"]),
-        Route(svc + "/{sid}", ep(h.update_service), methods=["POST"]),
-        Route(svc + "/{sid}", ep(h.delete_service), methods=["DELETE"]),
-        Route(pool, ep(h.list_numbers), methods=["GET"]),
-        Route(pool, ep(h.add_number), methods=["POST"]),
-        Route(pool + "/{sid}", ep(h.fetch_number), methods=["GET"]),
-        Route(pool + "/{sid}", ep(h.update_number), methods=["POST"]),
-        Route(pool + "/{sid}", ep(h.remove_number), methods=["DELETE"]),
-        Route(sessions, ep(h.list_sessions), methods=["GET"]),
-        Route(sessions, ep(h.create_session), methods=["POST"]),
-        Route(sessions + "/{sid}", ep(h.update_session), methods=["POST"]),
-        Route(sessions + "/{sid}", ep(h.delete_session), methods=["DELETE"]),
-        Route(members, ep(h.list_participants), methods=["GET"]),
-        Route(members, ep(h.add_participant), methods=["POST"]),
-        Route(members + "/{sid}", ep(h.fetch_participant), methods=["GET"]),
-        Route(members + "/{sid}", ep(h.remove_participant), methods=["DELETE"]),
-        # after the Participants routes: a fetch by UniqueName may hold "/"
-        Route(sessions + "/{sid:path}", ep(h.fetch_session), methods=["GET"]),
-        Route(ipn + ".json", ep(h.list_account_numbers, account_in_path=True), methods=["GET"]),
-        Route(ipn + ".json", ep(h.buy_number, account_in_path=True), methods=["POST"]),
-        Route(ipn + "/{sid}.json", ep(h.fetch_account_number, account_in_path=True), methods=["GET"]),
-        Route(ipn + "/{sid}.json", ep(h.release_number, account_in_path=True), methods=["DELETE"]),
-        Route("/sandbox/reset", ep(h.reset, locked=False), methods=["POST"]),
+        resource(svc, {"GET": ep(h.list_services), "POST": ep(h.create_service)}),
+        resource(svc + "/{sid}", {"GET": ep(h.fetch_service), "POST": ep(h.update_service),
+                                  "DELETE": ep(h.delete_service)}),
+        resource(pool, {"GET": ep(h.list_numbers), "POST": ep(h.add_number)}),
+        resource(pool + "/{sid}", {"GET": ep(h.fetch_number), "POST": ep(h.update_number),
+                                   "DELETE": ep(h.remove_number)}),
+        resource(sessions, {"GET": ep(h.list_sessions), "POST": ep(h.create_session)}),
+        resource(members, {"GET": ep(h.list_participants), "POST": ep(h.add_participant)}),
+        resource(members + "/{sid}", {"GET": ep(h.fetch_participant), "DELETE": ep(h.remove_participant)}),
+        resource(interactions, {"GET": ep(h.list_interactions)}),
+        resource(interactions + "/{sid}", {"GET": ep(h.fetch_interaction), "DELETE": ep(h.delete_interaction)}),
+        resource(messages, {"GET": ep(h.list_message_interactions), "POST": ep(h.create_message_interaction)}),
+        resource(messages + "/{sid}", {"GET": ep(h.fetch_message_interaction)}),
+        resource(sessions + "/{sid}", {"GET": ep(h.fetch_session), "POST": ep(h.update_session),
+                                       "DELETE": ep(h.delete_session)}),
+        # last of the Sessions routes: a fetch by UniqueName may hold "/"
+        resource(sessions + "/{sid:path}", {"GET": ep(h.fetch_session)}),
+        resource(ipn + ".json", {"GET": account(h.list_account_numbers), "POST": account(h.buy_number)}),
+        resource(ipn + "/{sid}.json", {"GET": account(h.fetch_account_number), "DELETE": account(h.release_number)}),
+        resource(msg, {"GET": ep(h.list_messaging_services), "POST": ep(h.create_messaging_service)}),
+        resource(msg + "/{sid}", {"GET": ep(h.fetch_messaging_service), "POST": ep(h.update_messaging_service),
+                                  "DELETE": ep(h.delete_messaging_service)}),
+        resource(msg_numbers, {"GET": ep(h.list_messaging_numbers), "POST": ep(h.add_messaging_number)}),
+        resource(msg_numbers + "/{sid}", {"GET": ep(h.fetch_messaging_number),
+                                          "DELETE": ep(h.remove_messaging_number)}),
+        resource("/sandbox/reset", {"POST": ep(h.reset, locked=False)}),
     ]
 
 
@@ -132,7 +160,9 @@ def create_app(backend: SandboxBackend, *, public_url: str | None = None) -> Sta
 
     async def on_route_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error_response(route_error(exc, request))
+        # a 405 names the methods the path has (Allow, as RFC 9110 requires)
+        allow = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        return error_response(route_error(exc, request), allow)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s %s: %s", request.method, request.url.path, type(exc).__name__)

@@ -12,9 +12,9 @@ from sandbox import rules
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.server.requests import PAGING_PARAMS, Call, ttl_for
-from tui.core.errors import ProxyError
+from tui.core.errors import ProxyError, echo
 from tui.core.phone import InvalidNumber, parse_e164
-from tui.core.resources import SERVICE_FIELDS
+from tui.core.resources import MESSAGING_SERVICE_FIELDS, SERVICE_FIELDS
 from tui.core.seam import Page
 from tui.core.sids import is_sid
 from tui.core.wire import (
@@ -23,11 +23,14 @@ from tui.core.wire import (
     render,
     render_account_number,
     render_api2010_page,
+    render_message_interaction,
     render_proxy_page,
 )
 
 # Service create/update parameters: UniqueName -> unique_name, DefaultTtl -> default_ttl, ...
 SERVICE_PARAMS = form_names(SERVICE_FIELDS)
+# Messaging v1 Service parameters: FriendlyName -> friendly_name, UseInboundWebhookOnNumber -> ...
+MESSAGING_PARAMS = form_names(MESSAGING_SERVICE_FIELDS)
 
 # IncomingPhoneNumbers parameters the spec knows but the sandbox does not keep: refused with
 # a clear message rather than silently dropped.
@@ -37,25 +40,29 @@ UNKEPT_NUMBER_PARAMS = (
     "VoiceFallbackMethod", "VoiceFallbackUrl", "VoiceMethod", "VoiceUrl", "EmergencyStatus",
     "EmergencyAddressSid", "TrunkSid", "IdentitySid", "AddressSid", "VoiceReceiveMode", "BundleSid",
 )
-UNSUPPORTED_NUMBER_FILTERS = ("Beta", "FriendlyName", "Origin")
+NUMBER_FILTERS = ("Beta", "FriendlyName", "Origin", "PhoneNumber")
 
 SESSION_CREATE_PARAMS = ("UniqueName", "DateExpiry", "Ttl", "Mode", "Status", "Participants")
 SESSION_UPDATE_PARAMS = ("DateExpiry", "Ttl", "Status")
 PARTICIPANT_PARAMS = ("Identifier", "FriendlyName", "ProxyIdentifier", "ProxyIdentifierSid")
 
 
-def proxy_list(call: Call, path: str, key: str, page: Page[Any]) -> JSONResponse:
-    items = [render(item, call.base) for item in page.items]
-    return JSONResponse(render_proxy_page(items, key, page, base=call.base, path=path,
+def proxy_list(call: Call, path: str, key: str, page: Page[Any], renderer: Any = render,
+               base: str | None = None) -> JSONResponse:
+    """A v1 list page (Proxy's, or Messaging's with `base` = call.messaging_base)."""
+    base = base or call.base
+    items = [renderer(item, base) for item in page.items]
+    return JSONResponse(render_proxy_page(items, key, page, base=base, path=path,
                                           page_token=call.params.get("PageToken")))
 
 
-def created(resource: Any, call: Call) -> JSONResponse:
-    return JSONResponse(render(resource, call.base), status_code=201)
+def created(resource: Any, call: Call, base: str | None = None) -> JSONResponse:
+    return JSONResponse(render(resource, base or call.base), status_code=201)
 
 
-def one(resource: Any, call: Call) -> JSONResponse:
-    return JSONResponse(render(resource, call.base))
+def one(resource: Any, call: Call, base: str | None = None) -> JSONResponse:
+    return JSONResponse(render(resource, base or call.base))
+
 
 
 class Handlers:
@@ -135,7 +142,7 @@ class Handlers:
         # each Participants item is one JSON object's text; the sandbox reads and checks it
         session = account.create_session(
             call.path["service_sid"], unique_name=p.get("UniqueName") or None, ttl=ttl_for(p, account.clock()),
-            mode=p.get("Mode") or None, status=p.get("Status") or None, participants=p.get("Participants"),
+            mode=p.get("Mode"), status=p.get("Status"), participants=p.get("Participants"),
         )
         return created(session, call)
 
@@ -151,8 +158,7 @@ class Handlers:
 
     def update_session(self, account: SandboxAccount, call: Call) -> Response:
         call.known(*SESSION_UPDATE_PARAMS)
-        session = account.update_session(call.path["service_sid"], call.path["sid"],
-                                         status=call.params.get("Status") or None,
+        session = account.update_session(call.path["service_sid"], call.path["sid"], status=call.params.get("Status"),
                                          ttl=ttl_for(call.params, account.clock()))
         return one(session, call)
 
@@ -191,32 +197,122 @@ class Handlers:
         # the spec's DeleteParticipant answers 200 (its only documented status), with no body
         return Response(status_code=200)
 
+    # -- a Session's Interactions and a Participant's MessageInteractions -------------------------
+
+    def list_interactions(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*PAGING_PARAMS)
+        service_sid, session_sid = call.path["service_sid"], call.path["session_sid"]
+        page = account.list_interactions(service_sid, session_sid, call.params.get("PageSize"), call.page_token())
+        return proxy_list(call, f"/v1/Services/{service_sid}/Sessions/{session_sid}/Interactions", "interactions",
+                          page)
+
+    def fetch_interaction(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        p = call.path
+        return one(account.get_interaction(p["service_sid"], p["session_sid"], p["sid"]), call)
+
+    def delete_interaction(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        p = call.path
+        account.delete_interaction(p["service_sid"], p["session_sid"], p["sid"])
+        return Response(status_code=204)
+
+    def create_message_interaction(self, account: SandboxAccount, call: Call) -> Response:
+        call.known("Body", "MediaUrl")
+        p = call.path
+        made = account.create_message_interaction(p["service_sid"], p["session_sid"], p["participant_sid"],
+                                                  body=call.params.get("Body"), media_url=call.params.get("MediaUrl"))
+        # the spec's CreateMessageInteraction answers 200 (its only documented status)
+        return JSONResponse(render_message_interaction(made, call.base))
+
+    def list_message_interactions(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*PAGING_PARAMS)
+        p = call.path
+        page = account.list_message_interactions(p["service_sid"], p["session_sid"], p["participant_sid"],
+                                                 call.params.get("PageSize"), call.page_token())
+        path = (f"/v1/Services/{p['service_sid']}/Sessions/{p['session_sid']}/Participants/"
+                f"{p['participant_sid']}/MessageInteractions")
+        return proxy_list(call, path, "interactions", page, render_message_interaction)
+
+    def fetch_message_interaction(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        p = call.path
+        found = account.get_message_interaction(p["service_sid"], p["session_sid"], p["participant_sid"], p["sid"])
+        return JSONResponse(render_message_interaction(found, call.base))
+
+    # -- Messaging v1: Services and their PhoneNumbers (under tui.core.wire.MESSAGING_PREFIX) ---------------------
+
+    def list_messaging_services(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*PAGING_PARAMS)
+        page = account.list_messaging_services(call.params.get("PageSize"), call.page_token())
+        return proxy_list(call, "/v1/Services", "services", page, base=call.messaging_base)
+
+    def create_messaging_service(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*MESSAGING_PARAMS)
+        fields = {MESSAGING_PARAMS[k]: v for k, v in call.params.items()}
+        friendly_name = fields.pop("friendly_name", None)
+        return created(account.create_messaging_service(friendly_name, **fields), call, call.messaging_base)
+
+    def fetch_messaging_service(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        return one(account.get_messaging_service(call.path["sid"]), call, call.messaging_base)
+
+    def update_messaging_service(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*MESSAGING_PARAMS)
+        fields = {MESSAGING_PARAMS[k]: v for k, v in call.params.items()}
+        return one(account.update_messaging_service(call.path["sid"], **fields), call, call.messaging_base)
+
+    def delete_messaging_service(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        account.delete_messaging_service(call.path["sid"])
+        return Response(status_code=204)
+
+    def list_messaging_numbers(self, account: SandboxAccount, call: Call) -> Response:
+        call.known(*PAGING_PARAMS)
+        service_sid = call.path["service_sid"]
+        page = account.list_messaging_numbers(service_sid, call.params.get("PageSize"), call.page_token())
+        return proxy_list(call, f"/v1/Services/{service_sid}/PhoneNumbers", "phone_numbers", page,
+                          base=call.messaging_base)
+
+    def add_messaging_number(self, account: SandboxAccount, call: Call) -> Response:
+        call.known("PhoneNumberSid")
+        if "PhoneNumberSid" not in call.params:
+            raise ProxyError(20422, 400, "Invalid Parameter: PhoneNumberSid is required")
+        number = account.add_messaging_number(call.path["service_sid"], call.params["PhoneNumberSid"])
+        return created(number, call, call.messaging_base)
+
+    def fetch_messaging_number(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        return one(account.get_messaging_number(call.path["service_sid"], call.path["sid"]), call,
+                   call.messaging_base)
+
+    def remove_messaging_number(self, account: SandboxAccount, call: Call) -> Response:
+        call.known()
+        account.remove_messaging_number(call.path["service_sid"], call.path["sid"])
+        return Response(status_code=204)
+
     # -- the account's own numbers (2010 API IncomingPhoneNumbers) -----------------------------
 
     def list_account_numbers(self, account: SandboxAccount, call: Call) -> Response:
-        filters = [name for name in UNSUPPORTED_NUMBER_FILTERS if name in call.params]
-        if filters:
-            raise ProxyError(20422, 400, f"Invalid Parameter: the sandbox does not filter by {', '.join(filters)}")
-        call.known(*PAGING_PARAMS, "PhoneNumber")
-        path = account_numbers_path(account.account_sid)
-        kept: dict[str, str] = {}
-        if "PhoneNumber" in call.params:
-            wanted = call.params["PhoneNumber"]
+        """Filtered as the 2010 API is (each filter exact; PhoneNumber a whole E.164 number here)."""
+        call.known(*PAGING_PARAMS, *NUMBER_FILTERS)
+        p = call.params
+        kept: dict[str, str] = {name: p[name] for name in NUMBER_FILTERS if name in p}
+        e164 = None
+        if "PhoneNumber" in p:
             try:
-                e164 = parse_e164(wanted)
+                e164 = parse_e164(p["PhoneNumber"])
             except InvalidNumber:
                 raise ProxyError(20422, 400, f"Invalid Parameter: the sandbox filters by a whole E.164 number "
-                                             f"(e.g. +14155550100), not {wanted!r}") from None
-            found = account.owned_number_for(e164)
-            # one number at most: everything is on page 0
-            items = [found] if found and not call.params.get("PageToken") else []
-            page = Page(items, 0, rules.page_size(call.params.get("PageSize")))
-            kept = {"PhoneNumber": e164}
-        else:
-            page = account.list_account_numbers(call.params.get("PageSize"), call.page_token())
+                                             f"(e.g. +14155550100), not {echo(p['PhoneNumber'])}") from None
+            kept["PhoneNumber"] = e164
+        beta = rules.parse_bool(p["Beta"], "Beta", code=20422) if "Beta" in p else None
+        page = account.list_account_numbers(p.get("PageSize"), call.page_token(), phone_number=e164,
+                                            friendly_name=p.get("FriendlyName"), beta=beta, origin=p.get("Origin"))
         items = [render_account_number(n) for n in page.items]
-        return JSONResponse(render_api2010_page(items, "incoming_phone_numbers", page, path=path,
-                                                page_token=call.params.get("PageToken"), filters=kept))
+        return JSONResponse(render_api2010_page(items, "incoming_phone_numbers", page,
+                                                path=account_numbers_path(account.account_sid),
+                                                page_token=p.get("PageToken"), filters=kept))
 
     def buy_number(self, account: SandboxAccount, call: Call) -> Response:
         """POST IncomingPhoneNumbers.json: the PhoneNumber given, or one generated (in AreaCode)."""

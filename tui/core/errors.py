@@ -47,6 +47,30 @@ ERROR_TITLES: dict[int, str] = {
 }
 
 
+# Twilio codes the trimmed catalogue (tests/reference/twilio-error-codes.json) leaves out, with the
+# titles of Twilio's error pages: the wrong HTTP method, and Messaging v1's sender-pool rules.
+OTHER_TITLES: dict[int, str] = {
+    20004: "Method not allowed",
+    21712: "Phone Number or Short Code is associated with another Messaging Service.",
+    21714: "Messaging Service Number Pool size limit reached",
+    21715: "Phone Number Does Not Have Correct Messaging Service Capabilities",
+}
+
+ECHO_LIMIT = 60  # characters of a request's own text an error message repeats
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A request's value as an error message repeats it: repr()'d, cut to `limit` characters (a
+    megabyte of garbage is never sent back)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def title(code: int) -> str:
+    """Twilio's title for a code ("Error" when the product does not know it)."""
+    return ERROR_TITLES.get(code) or OTHER_TITLES.get(code, "Error")
+
+
 def more_info_url(code: int) -> str:
     return f"https://www.twilio.com/docs/errors/{code}"
 
@@ -61,7 +85,7 @@ class ProxyError(Exception):
     def __init__(self, code: int, status: int, message: str | None = None, more_info: str | None = None):
         self.code = int(code)
         self.status = int(status)
-        self.message = message or ERROR_TITLES.get(self.code, "Error")
+        self.message = message or title(self.code)
         self.more_info = more_info or more_info_url(self.code)
         super().__init__(f"{self.code}: {self.message}")
 

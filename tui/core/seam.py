@@ -16,6 +16,10 @@ from tui.core.resources import (
     DEFAULT_PAGE_SIZE,
     MAX_RECORDS_PER_PAGE,
     AccountNumber,
+    Interaction,
+    MessagingIndex,
+    MessagingNumber,
+    MessagingService,
     Participant,
     PhoneNumber,
     PoolStats,
@@ -170,3 +174,57 @@ class SessionBackend(Backend, Protocol):
     async def get_participant(self, service_sid: str, session_sid: str, sid: str) -> Participant: ...
 
     async def remove_participant(self, service_sid: str, session_sid: str, sid: str) -> None: ...
+
+
+@runtime_checkable
+class InteractionBackend(SessionBackend, Protocol):
+    """A backend that also keeps a session's Interactions: messages sent to a Participant through
+    its MessageInteractions (Proxy v1's last six operations)."""
+
+    async def create_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str, *,
+                                         body: str) -> Interaction: ...
+
+    async def list_message_interactions(self, service_sid: str, session_sid: str, participant_sid: str,
+                                        page_size: int = DEFAULT_PAGE_SIZE,
+                                        page_token: str | None = None) -> Page[Interaction]: ...
+
+    async def get_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str,
+                                      sid: str) -> Interaction: ...
+
+    async def list_interactions(self, service_sid: str, session_sid: str, page_size: int = DEFAULT_PAGE_SIZE,
+                                page_token: str | None = None) -> Page[Interaction]: ...
+
+    async def get_interaction(self, service_sid: str, session_sid: str, sid: str) -> Interaction: ...
+
+    async def delete_interaction(self, service_sid: str, session_sid: str, sid: str) -> None: ...
+
+
+@runtime_checkable
+class MessagingBackend(Protocol):
+    """The account's Messaging v1 Services and their sender pools: the other side of 80601 (a number
+    in a Messaging Service cannot join a Proxy pool; the reverse order is allowed)."""
+
+    async def list_messaging_services(self, page_size: int = DEFAULT_PAGE_SIZE,
+                                      page_token: str | None = None) -> Page[MessagingService]: ...
+
+    async def get_messaging_service(self, sid: str) -> MessagingService: ...
+
+    async def create_messaging_service(self, friendly_name: str, **fields: Any) -> MessagingService: ...
+
+    async def update_messaging_service(self, sid: str, **fields: Any) -> MessagingService: ...
+
+    async def delete_messaging_service(self, sid: str) -> None: ...
+
+    async def list_messaging_numbers(self, service_sid: str, page_size: int = DEFAULT_PAGE_SIZE,
+                                     page_token: str | None = None) -> Page[MessagingNumber]: ...
+
+    async def get_messaging_number(self, service_sid: str, sid: str) -> MessagingNumber: ...
+
+    async def add_messaging_number(self, service_sid: str, phone_number_sid: str) -> MessagingNumber: ...
+
+    async def remove_messaging_number(self, service_sid: str, sid: str) -> None: ...
+
+    async def messaging_index(self) -> MessagingIndex:
+        """Which Messaging Service each number is in (the live backend reads it once a session and
+        keeps it; a failure to read it is an index with a note, never an exception)."""
+        ...

@@ -1,6 +1,7 @@
-"""Twilio's wire format, written once: every resource to and from its JSON, both list-page
-envelopes (Proxy v1's `meta`, the 2010 API's top-level keys) both ways, error bodies, dates,
-and the one form codec (PascalCase names, booleans as "true"/"false").
+"""Twilio's wire format, written once: every resource to and from its JSON (Proxy v1, the 2010
+API's IncomingPhoneNumbers, Messaging v1 Services and their PhoneNumbers), both list-page
+envelopes (v1's `meta`, the 2010 API's top-level keys) both ways, error bodies, dates, and
+the one form codec (PascalCase names, booleans as "true"/"false").
 
 The live client parses with it, the sandbox server renders with it, and the tests check
 both directions against Twilio's official OpenAPI descriptions.
@@ -9,13 +10,14 @@ both directions against Twilio's official OpenAPI descriptions.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from tui.core.errors import ProxyError
+from tui.core.errors import ProxyError, echo
 from tui.core.phone import number_type
 from tui.core.resources import (
     DEFAULT_GEO_MATCH_LEVEL,
@@ -24,6 +26,9 @@ from tui.core.resources import (
     DEFAULT_SESSION_STATUS,
     AccountNumber,
     Capabilities,
+    Interaction,
+    MessagingNumber,
+    MessagingService,
     Participant,
     PhoneNumber,
     Service,
@@ -35,7 +40,11 @@ T = TypeVar("T")
 
 PROXY_BASE_URL = "https://proxy.twilio.com"
 API_BASE_URL = "https://api.twilio.com"
+MESSAGING_BASE_URL = "https://messaging.twilio.com"
 API_VERSION = "2010-04-01"
+# Proxy v1 and Messaging v1 both have /v1/Services: a server that serves both on one base serves
+# Messaging v1 under this path (client.messaging.base_url = "<base>/messaging" in twilio-python)
+MESSAGING_PREFIX = "/messaging"
 
 # -- dates -------------------------------------------------------------------------------------
 
@@ -112,20 +121,45 @@ def render_participant_item(spec: Any) -> str:
     return spec if isinstance(spec, str) else json.dumps(spec)
 
 
+MAX_JSON_DEPTH = 8  # a Participants item is one flat object: deeper nesting is refused before parsing
+_JSON_OPENERS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+
+
+def json_depth(text: str) -> int:
+    """How deeply JSON text nests its arrays and objects (strings skipped), without parsing it:
+    json.loads of thousands of nested brackets raises RecursionError, so the depth is checked first."""
+    depth = deepest = 0
+    for token in _JSON_OPENERS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_participant_item(spec: Any) -> dict[str, Any]:
     """One Participants item (a dict with the seam's or Twilio's names, or its JSON text) as the
-    seam's snake_case fields, empty values left out; 80701 if it is not an object, 20001 for a name
-    it does not know."""
+    seam's snake_case fields, empty values left out; 80701 if it is not an object of strings,
+    20001 for a name it does not know."""
     if isinstance(spec, str):
+        if json_depth(spec) > MAX_JSON_DEPTH:
+            raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item {echo(spec)} nests "
+                                         f"deeper than {MAX_JSON_DEPTH} levels (it is one JSON object)")
         try:
             spec = json.loads(spec)
-        except ValueError:
-            raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item {spec!r} is not JSON") from None
+        except (ValueError, RecursionError):
+            raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item {echo(spec)} is not JSON") from None
     if not isinstance(spec, dict):
-        raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item {spec!r} is not an object")
-    unknown = sorted(k for k in spec if k not in _PARTICIPANT_ITEM_NAMES)
+        raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item {echo(spec)} is not an object")
+    unknown = sorted(str(k) for k in spec if k not in _PARTICIPANT_ITEM_NAMES)
     if unknown:
-        raise ProxyError(20001, 400, f"Unknown parameters: {', '.join(unknown)}")
+        raise ProxyError(20001, 400, f"Unknown parameters: {echo(', '.join(unknown))[1:-1]}")
+    for key, value in spec.items():
+        if value is not None and not isinstance(value, str):
+            raise ProxyError(80701, 400, f"Parameter Validation Failed: Participants item's {key} must be a "
+                                         f"string, not {echo(value)}")
     return {_PARTICIPANT_ITEM_NAMES[k]: v for k, v in spec.items() if v not in (None, "")}
 
 
@@ -146,6 +180,23 @@ def session_url(base: str, service_sid: str, sid: str) -> str:
 
 def participant_url(base: str, service_sid: str, session_sid: str, sid: str) -> str:
     return f"{session_url(base, service_sid, session_sid)}/Participants/{sid}"
+
+
+def interaction_url(base: str, service_sid: str, session_sid: str, sid: str) -> str:
+    return f"{session_url(base, service_sid, session_sid)}/Interactions/{sid}"
+
+
+def message_interaction_url(base: str, service_sid: str, session_sid: str, participant_sid: str, sid: str) -> str:
+    return f"{participant_url(base, service_sid, session_sid, participant_sid)}/MessageInteractions/{sid}"
+
+
+def messaging_service_url(base: str, sid: str) -> str:
+    """`base` is Messaging v1's host (https://messaging.twilio.com, or a server's base + /messaging)."""
+    return f"{base}/v1/Services/{sid}"
+
+
+def messaging_number_url(base: str, service_sid: str, sid: str) -> str:
+    return f"{messaging_service_url(base, service_sid)}/PhoneNumbers/{sid}"
 
 
 def account_numbers_path(account_sid: str) -> str:
@@ -375,13 +426,134 @@ def parse_participant(data: Mapping[str, Any]) -> Participant:
     )
 
 
+# The spec's inbound_/outbound_resource_status admit only their enum (no null), though Twilio's own
+# examples show null for the side a message interaction does not have: the key is left out then.
+_INTERACTION_SIDES = ("inbound_participant_sid", "inbound_resource_sid", "inbound_resource_status",
+                      "inbound_resource_type", "inbound_resource_url", "outbound_participant_sid",
+                      "outbound_resource_sid", "outbound_resource_status", "outbound_resource_type",
+                      "outbound_resource_url")
+_NOT_NULLABLE = frozenset({"inbound_resource_status", "outbound_resource_status"})
+
+
+def _interaction_body(i: Interaction, url: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "sid": i.sid, "session_sid": i.session_sid, "service_sid": i.service_sid, "account_sid": i.account_sid,
+        "data": i.data, "type": i.type,
+    }
+    for name in _INTERACTION_SIDES:
+        value = getattr(i, name)
+        if value is not None or name not in _NOT_NULLABLE:
+            body[name] = value
+    body.update(date_created=iso8601(i.date_created), date_updated=iso8601(i.date_updated), url=url)
+    return body
+
+
+def render_interaction(interaction: Interaction, base: str = PROXY_BASE_URL) -> dict[str, Any]:
+    """A Session's Interaction (Sessions/{KC}/Interactions/{KI})."""
+    i = interaction
+    return _interaction_body(i, interaction_url(base, i.service_sid, i.session_sid, i.sid))
+
+
+def render_message_interaction(interaction: Interaction, base: str = PROXY_BASE_URL) -> dict[str, Any]:
+    """The same interaction as its Participant's MessageInteraction (with participant_sid)."""
+    i = interaction
+    url = message_interaction_url(base, i.service_sid, i.session_sid, i.participant_sid or "", i.sid)
+    body = _interaction_body(i, url)
+    return {**body, "participant_sid": i.participant_sid}
+
+
+def parse_interaction(data: Mapping[str, Any]) -> Interaction:
+    """Either view (an Interaction or a MessageInteraction) back to the resource."""
+    return Interaction(
+        sid=data["sid"], session_sid=data.get("session_sid") or "", service_sid=data.get("service_sid") or "",
+        account_sid=data.get("account_sid") or "", date_created=_stamp(data.get("date_created")),
+        date_updated=_stamp(data.get("date_updated")), type=data.get("type") or "message", data=data.get("data"),
+        participant_sid=data.get("participant_sid"),
+        **{name: data.get(name) for name in _INTERACTION_SIDES},
+    )
+
+
+# Messaging v1's links on a Service, as Twilio's resource has them (only phone_numbers is served here)
+MESSAGING_LINKS = ("phone_numbers", "short_codes", "alpha_senders", "messages", "us_app_to_person",
+                   "us_app_to_person_usecases", "channel_senders", "destination_alpha_senders")
+_LINK_PATHS = {"phone_numbers": "PhoneNumbers", "short_codes": "ShortCodes", "alpha_senders": "AlphaSenders",
+               "messages": "Messages", "us_app_to_person": "Compliance/Usa2p",
+               "us_app_to_person_usecases": "Compliance/Usa2p/Usecases", "channel_senders": "ChannelSenders",
+               "destination_alpha_senders": "DestinationAlphaSenders"}
+_MESSAGING_FIELDS = ("inbound_request_url", "inbound_method", "fallback_url", "fallback_method", "status_callback",
+                     "sticky_sender", "mms_converter", "smart_encoding", "scan_message_content",
+                     "fallback_to_long_code", "area_code_geomatch", "validity_period", "synchronous_validation",
+                     "usecase", "us_app_to_person_registered", "use_inbound_webhook_on_number")
+_MESSAGING_BOOLEANS = frozenset({"sticky_sender", "mms_converter", "smart_encoding", "fallback_to_long_code",
+                                 "area_code_geomatch", "synchronous_validation", "us_app_to_person_registered",
+                                 "use_inbound_webhook_on_number"})
+
+
+def render_messaging_service(service: MessagingService, base: str = MESSAGING_BASE_URL) -> dict[str, Any]:
+    url = messaging_service_url(base, service.sid)
+    return {
+        "sid": service.sid, "account_sid": service.account_sid, "friendly_name": service.friendly_name,
+        "date_created": iso8601(service.date_created), "date_updated": iso8601(service.date_updated),
+        **{name: getattr(service, name) for name in _MESSAGING_FIELDS},
+        "url": url,
+        "links": {name: f"{url}/{_LINK_PATHS[name]}" for name in MESSAGING_LINKS},
+    }
+
+
+def parse_messaging_service(data: Mapping[str, Any]) -> MessagingService:
+    defaults = MessagingService("", "", "", utcnow(), utcnow())
+    fields: dict[str, Any] = {}
+    for name in _MESSAGING_FIELDS:
+        value = data.get(name)
+        if value is None:
+            fields[name] = getattr(defaults, name)
+        elif name in _MESSAGING_BOOLEANS:
+            fields[name] = wire_bool(value)
+        elif name == "validity_period":
+            fields[name] = int(value)
+        else:
+            fields[name] = value
+    # a URL Twilio has not set is null; a method, an enum or a flag missing keeps Twilio's default
+    for name in ("inbound_request_url", "fallback_url", "status_callback"):
+        fields[name] = data.get(name)
+    return MessagingService(
+        sid=data["sid"], account_sid=data.get("account_sid") or "", friendly_name=data.get("friendly_name") or "",
+        date_created=_stamp(data.get("date_created")), date_updated=_stamp(data.get("date_updated")), **fields,
+    )
+
+
+def render_messaging_number(number: MessagingNumber, base: str = MESSAGING_BASE_URL) -> dict[str, Any]:
+    return {
+        "sid": number.sid, "account_sid": number.account_sid, "service_sid": number.service_sid,
+        "date_created": iso8601(number.date_created), "date_updated": iso8601(number.date_updated),
+        "phone_number": number.phone_number, "country_code": number.country_code,
+        "capabilities": list(number.capabilities), "url": messaging_number_url(base, number.service_sid, number.sid),
+    }
+
+
+def parse_messaging_number(data: Mapping[str, Any]) -> MessagingNumber:
+    return MessagingNumber(
+        sid=data["sid"], account_sid=data.get("account_sid") or "", service_sid=data.get("service_sid") or "",
+        phone_number=data.get("phone_number") or "", date_created=_stamp(data.get("date_created")),
+        date_updated=_stamp(data.get("date_updated")), country_code=data.get("country_code"),
+        capabilities=tuple(str(c) for c in data.get("capabilities") or ()),
+    )
+
+
+def messaging_capabilities(caps: Capabilities) -> tuple[str, ...]:
+    """A number's capabilities as Messaging v1 lists them: "MMS", "SMS", "Voice" (in that order)."""
+    return tuple(name for name, on in (("MMS", caps.mms), ("SMS", caps.sms), ("Voice", caps.voice)) if on)
+
+
 _RENDERERS: dict[type, Callable[..., dict[str, Any]]] = {
     Service: render_service, PhoneNumber: render_number, Session: render_session, Participant: render_participant,
+    Interaction: render_interaction, MessagingService: render_messaging_service,
+    MessagingNumber: render_messaging_number,
 }
 
 
 def render(resource: Any, base: str = PROXY_BASE_URL) -> dict[str, Any]:
-    """Any resource's Twilio JSON (Proxy v1 links under `base`)."""
+    """Any resource's Twilio JSON (v1 links under `base`: Proxy's, or Messaging's for its resources)."""
     if isinstance(resource, AccountNumber):
         return render_account_number(resource)
     return _RENDERERS[type(resource)](resource, base)
@@ -408,13 +580,16 @@ def parse_error(body: Mapping[str, Any], status: int) -> ProxyError:
 # Twilio pages with Page=N&PageToken=PA…; a server's seam carries the pair as one opaque token "N:PA…".
 
 
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")  # str.isdigit() also takes "²" and "٣", which int() refuses or reads
+
+
 def join_token(page: str | int | None, page_token: str | None) -> str | None:
     """The wire's Page and PageToken as one seam token (None: the first page)."""
+    text = str(page if page not in (None, "") else 0)
+    if not _ASCII_NUMBER.fullmatch(text):
+        raise ProxyError(20422, 400, f"Invalid Parameter: Page must be a whole number (ASCII digits), not {echo(text)}")
     if not page_token:
         return None
-    text = str(page if page not in (None, "") else 0)
-    if not text.isdigit():
-        raise ProxyError(20422, 400, f"Invalid Parameter: Page must be a whole number, not {text!r}")
     return f"{int(text)}:{page_token}"
 
 

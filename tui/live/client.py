@@ -1,9 +1,17 @@
 """LiveBackend: the seam (tui.core.seam.Backend) over Twilio's real API, the resources only;
 tui.live.transport sends the requests, tui.core.wire maps every body.
 
-Proxy v1 (Services, PhoneNumbers, Sessions, Participants) at https://proxy.twilio.com/v1 and the account's
-numbers at https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json,
-both replaceable by one --base-url (the sandbox server, a recording proxy).
+Proxy v1 (Services, PhoneNumbers, Sessions, Participants, Interactions) at https://proxy.twilio.com/v1,
+the account's numbers at https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json
+and Messaging v1 Services at https://messaging.twilio.com/v1, all replaceable by one --base-url (the
+sandbox server, a recording proxy; Messaging v1 is then at <base>/messaging, as the sandbox serves it).
+
+With `read_messaging` (the command line's backend has it), the account's Messaging Services and
+their numbers are read once a session, the first time a number is shown, and kept (every change
+made through this backend drops them, so the next read is fresh): each pool and account number
+then carries the Messaging Service it is in, and the app refuses 80601 before Twilio does. If
+they cannot be read (a key without Messaging access, a network failure) the index is empty with
+a note saying so, and nothing is refused early.
 
 A create is never resent blindly: after an ambiguous failure it first checks whether the
 create took effect (a Service by UniqueName, a pool number by SID or phone number, a Session
@@ -22,6 +30,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -32,6 +41,11 @@ from tui.core.phone import InvalidNumber, parse_e164
 from tui.core.resources import (
     MAX_RECORDS_PER_PAGE,
     AccountNumber,
+    Interaction,
+    MessagingIndex,
+    MessagingLink,
+    MessagingNumber,
+    MessagingService,
     Participant,
     PhoneNumber,
     PoolStats,
@@ -41,8 +55,13 @@ from tui.core.resources import (
 from tui.core.seam import Page, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.core.wire import (
+    MESSAGING_BASE_URL,
+    MESSAGING_PREFIX,
     page_items,
     parse_account_number,
+    parse_interaction,
+    parse_messaging_number,
+    parse_messaging_service,
     parse_number,
     parse_page,
     parse_participant,
@@ -93,11 +112,19 @@ class LiveBackend:
     def __init__(self, credentials: Credentials, *, base_url: str | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, rate: float = 30.0, sleep: Sleep = asyncio.sleep,
-                 clock: Clock = time.monotonic, rng: Callable[[], float] = random.random):
+                 clock: Clock = time.monotonic, rng: Callable[[], float] = random.random,
+                 read_messaging: bool = False):
         self._credentials = credentials
+        # mark numbers with their Messaging Service (costs Messaging v1 reads and access to it)
+        self.read_messaging = read_messaging
         self.hosts = Hosts.resolve(credentials.region, credentials.edge, base_url)
+        # Messaging v1 has a host of its own; one --base-url serves it under /messaging (as the sandbox does)
+        self.messaging_host = (self.hosts.proxy + MESSAGING_PREFIX if self.hosts.overridden
+                               else regional_url(MESSAGING_BASE_URL, credentials.region, credentials.edge))
         self.transport = Transport(credentials, transport=transport, timeout=timeout, retry=retry, rate=rate,
                                    sleep=sleep, clock=clock, rng=rng)
+        self._messaging: MessagingIndex | None = None  # read once a session (messaging_index)
+        self._messaging_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return (f"LiveBackend(account={mask_sid(self.account_sid)!r}, proxy={self.hosts.proxy!r}, "
@@ -125,10 +152,11 @@ class LiveBackend:
                                                                 self._credentials.edge)
         parts = urlsplit(url)
         if self.hosts.overridden and (parts.hostname or "").endswith("twilio.com"):
-            # a recording proxy that passes Twilio's bodies through: stay on the chosen base
-            base = urlsplit(self.hosts.proxy)
-            url = parts._replace(scheme=base.scheme, netloc=base.netloc).geturl()
-        if _origin(url) not in {_origin(self.hosts.proxy), _origin(self.hosts.api)}:
+            # a recording proxy that passes Twilio's bodies through: stay on the chosen base (Messaging's
+            # pages under its /messaging path)
+            base = urlsplit(self.messaging_host if parts.hostname.startswith("messaging.") else self.hosts.proxy)
+            url = parts._replace(scheme=base.scheme, netloc=base.netloc, path=base.path + parts.path).geturl()
+        if _origin(url) not in {_origin(self.hosts.proxy), _origin(self.hosts.api), _origin(self.messaging_host)}:
             raise ProxyError(20422, 400, "Invalid Parameter: this page link belongs to another connection; "
                                          "reload the list")
         return url
@@ -223,10 +251,19 @@ class LiveBackend:
 
     async def list_numbers(self, service_sid: str, page_size: int = 50,
                            page_token: str | None = None) -> Page[PhoneNumber]:
-        return await self._list(self._pool(service_sid), page_size, page_token, parse_number, "phone_numbers")
+        page = await self._pool_page(service_sid, page_size, page_token)
+        if not self.read_messaging:
+            return page
+        index = await self.messaging_index()
+        return replace(page, items=[_linked(n, index.of(n.sid)) for n in page.items])
 
     async def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
-        return await self._get(self._pool(service_sid, sid), parse_number)
+        return await self._with_messaging(await self._get(self._pool(service_sid, sid), parse_number))
+
+    async def _with_messaging(self, number: PhoneNumber) -> PhoneNumber:
+        if not self.read_messaging:
+            return number
+        return _linked(number, (await self.messaging_index()).of(number.sid))
 
     async def add_number(self, service_sid: str, *, sid: str | None = None, phone_number: str | None = None,
                          is_reserved: bool = False) -> PhoneNumber:
@@ -236,7 +273,7 @@ class LiveBackend:
         form = to_form({"sid": sid, "phone_number": phone_number, "is_reserved": is_reserved})
         body = await self.transport.request("POST", self._pool(service_sid), data=form,
                                             resend=Resend.CONFIRM_FIRST, confirm=confirm)
-        return self._parse(parse_number, body)
+        return await self._with_messaging(self._parse(parse_number, body))
 
     async def _find_pool_number(self, service_sid: str, sid: str | None,
                                 phone_number: str | None) -> dict[str, Any] | None:
@@ -280,7 +317,7 @@ class LiveBackend:
         body = await self.transport.request("POST", self._pool(service_sid, sid),
                                             data=to_form({"is_reserved": bool(is_reserved)}),
                                             resend=Resend.IDEMPOTENT)
-        return self._parse(parse_number, body)
+        return await self._with_messaging(self._parse(parse_number, body))
 
     async def remove_number(self, service_sid: str, sid: str) -> None:
         await self.transport.request("DELETE", self._pool(service_sid, sid), resend=Resend.DELETE)
@@ -289,13 +326,17 @@ class LiveBackend:
         """Twilio has no pool-count endpoint: this pages the whole pool (PageSize=100) and
         counts is_reserved and in_use. A full pool (5,500 numbers) is 55 paced requests."""
         reserved = unreserved = busy = 0
-        async for number in every_item(self.list_numbers, service_sid, page_size=MAX_RECORDS_PER_PAGE):
+        async for number in every_item(self._pool_page, service_sid, page_size=MAX_RECORDS_PER_PAGE):
             if number.is_reserved:
                 reserved += 1
             else:
                 unreserved += 1
             busy += number.in_use > 0
         return PoolStats(service_sid, reserved=reserved, unreserved=unreserved, in_use_numbers=busy)
+
+    async def _pool_page(self, service_sid: str, page_size: int, page_token: str | None) -> Page[PhoneNumber]:
+        """A pool page as Twilio sends it (the counts need no Messaging Services)."""
+        return await self._list(self._pool(service_sid), page_size, page_token, parse_number, "phone_numbers")
 
     # -- Sessions ----------------------------------------------------------------------------------------
 
@@ -376,14 +417,145 @@ class LiveBackend:
         await self.transport.request("DELETE", self._participants(service_sid, session_sid, sid),
                                      resend=Resend.DELETE)
 
+    # -- Interactions: a session's messages -------------------------------------------------------------
+
+    def _interactions(self, service_sid: str, session_sid: str, sid: str | None = None) -> str:
+        url = f"{self._sessions(service_sid, session_sid)}/Interactions"
+        return f"{url}/{sid}" if sid else url
+
+    def _message_interactions(self, service_sid: str, session_sid: str, participant_sid: str,
+                              sid: str | None = None) -> str:
+        url = f"{self._participants(service_sid, session_sid, participant_sid)}/MessageInteractions"
+        return f"{url}/{sid}" if sid else url
+
+    async def create_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str, *,
+                                         body: str) -> Interaction:
+        """Send a message to one participant. Nothing identifies a lost one afterwards (no UniqueName):
+        an ambiguous failure says the message may have been sent, and it is never resent blindly."""
+        answer = await self.transport.request(
+            "POST", self._message_interactions(service_sid, session_sid, participant_sid),
+            data=to_form({"body": body}), resend=Resend.CONFIRM_FIRST, confirm=None)
+        return self._parse(parse_interaction, answer)
+
+    async def list_message_interactions(self, service_sid: str, session_sid: str, participant_sid: str,
+                                        page_size: int = 50, page_token: str | None = None) -> Page[Interaction]:
+        return await self._list(self._message_interactions(service_sid, session_sid, participant_sid), page_size,
+                                page_token, parse_interaction, "interactions")
+
+    async def get_message_interaction(self, service_sid: str, session_sid: str, participant_sid: str,
+                                      sid: str) -> Interaction:
+        return await self._get(self._message_interactions(service_sid, session_sid, participant_sid, sid),
+                               parse_interaction)
+
+    async def list_interactions(self, service_sid: str, session_sid: str, page_size: int = 50,
+                                page_token: str | None = None) -> Page[Interaction]:
+        return await self._list(self._interactions(service_sid, session_sid), page_size, page_token,
+                                parse_interaction, "interactions")
+
+    async def get_interaction(self, service_sid: str, session_sid: str, sid: str) -> Interaction:
+        return await self._get(self._interactions(service_sid, session_sid, sid), parse_interaction)
+
+    async def delete_interaction(self, service_sid: str, session_sid: str, sid: str) -> None:
+        await self.transport.request("DELETE", self._interactions(service_sid, session_sid, sid),
+                                     resend=Resend.DELETE)
+
+    # -- Messaging v1: Services and their sender pools ----------------------------------------------------
+
+    def _msg(self, path: str) -> str:
+        return f"{self.messaging_host}/v1{path}"
+
+    async def list_messaging_services(self, page_size: int = 50,
+                                      page_token: str | None = None) -> Page[MessagingService]:
+        return await self._list(self._msg("/Services"), page_size, page_token, parse_messaging_service, "services")
+
+    async def get_messaging_service(self, sid: str) -> MessagingService:
+        return await self._get(self._msg(f"/Services/{sid}"), parse_messaging_service)
+
+    async def create_messaging_service(self, friendly_name: str, **fields: Any) -> MessagingService:
+        # FriendlyName is not unique: a lost create cannot be told from another Service, so it is not resent
+        body = await self.transport.request("POST", self._msg("/Services"),
+                                            data=to_form({"friendly_name": friendly_name, **fields}),
+                                            resend=Resend.CONFIRM_FIRST, confirm=None)
+        self._messaging = None
+        return self._parse(parse_messaging_service, body)
+
+    async def update_messaging_service(self, sid: str, **fields: Any) -> MessagingService:
+        body = await self.transport.request("POST", self._msg(f"/Services/{sid}"), data=to_form(fields),
+                                            resend=Resend.IDEMPOTENT)
+        self._messaging = None
+        return self._parse(parse_messaging_service, body)
+
+    async def delete_messaging_service(self, sid: str) -> None:
+        await self.transport.request("DELETE", self._msg(f"/Services/{sid}"), resend=Resend.DELETE)
+        self._messaging = None
+
+    def _msg_numbers(self, service_sid: str, sid: str | None = None) -> str:
+        url = self._msg(f"/Services/{service_sid}/PhoneNumbers")
+        return f"{url}/{sid}" if sid else url
+
+    async def list_messaging_numbers(self, service_sid: str, page_size: int = 50,
+                                     page_token: str | None = None) -> Page[MessagingNumber]:
+        return await self._list(self._msg_numbers(service_sid), page_size, page_token, parse_messaging_number,
+                                "phone_numbers")
+
+    async def get_messaging_number(self, service_sid: str, sid: str) -> MessagingNumber:
+        return await self._get(self._msg_numbers(service_sid, sid), parse_messaging_number)
+
+    async def add_messaging_number(self, service_sid: str, phone_number_sid: str) -> MessagingNumber:
+        async def confirm() -> dict[str, Any] | None:  # a number joins one Messaging Service: look for it there
+            return await self._found(self._msg_numbers(service_sid, phone_number_sid))
+
+        body = await self.transport.request("POST", self._msg_numbers(service_sid),
+                                            data={"PhoneNumberSid": phone_number_sid},
+                                            resend=Resend.CONFIRM_FIRST, confirm=confirm)
+        self._messaging = None
+        return self._parse(parse_messaging_number, body)
+
+    async def remove_messaging_number(self, service_sid: str, sid: str) -> None:
+        await self.transport.request("DELETE", self._msg_numbers(service_sid, sid), resend=Resend.DELETE)
+        self._messaging = None
+
+    async def messaging_index(self) -> MessagingIndex:
+        """Every Messaging Service and its numbers, read once (pages of 100) and kept for the session;
+        a failure is an empty index with a note (today's behaviour: Twilio refuses 80601 itself)."""
+        if self._messaging is not None:
+            return self._messaging
+        async with self._messaging_lock:
+            if self._messaging is None:
+                self._messaging = await self._read_messaging()
+        return self._messaging
+
+    async def _read_messaging(self) -> MessagingIndex:
+        by_number: dict[str, MessagingLink] = {}
+        try:
+            async for service in every_item(self.list_messaging_services, page_size=MAX_RECORDS_PER_PAGE):
+                async for number in every_item(self.list_messaging_numbers, service.sid,
+                                               page_size=MAX_RECORDS_PER_PAGE):
+                    by_number[number.sid] = service.link
+        except Exception as exc:  # noqa: BLE001 - whatever it is, adding numbers must go on without it
+            cause = f"{exc.code}: {exc.message}" if isinstance(exc, ProxyError) else type(exc).__name__
+            return MessagingIndex({}, note=f"Messaging Services could not be read ({cause}); numbers in a "
+                                           "Messaging Service are not marked, and Twilio refuses adding one "
+                                           "to a pool itself (80601)")
+        return MessagingIndex(by_number)
+
     # -- the account's own numbers ----------------------------------------------------------------------
 
     async def list_account_numbers(self, page_size: int = 50,
                                    page_token: str | None = None) -> Page[AccountNumber]:
-        """IncomingPhoneNumbers. AccountNumber.service_sid stays None: Twilio does not say which
-        Proxy Service holds a number, and finding out would cost a scan of every pool."""
-        return await self._list(self._numbers_url(), page_size, page_token, parse_account_number,
+        """IncomingPhoneNumbers, each with the Messaging Service it is in (read once, see
+        messaging_index). AccountNumber.service_sid stays None: Twilio does not say which Proxy
+        Service holds a number, and finding out would cost a scan of every pool."""
+        page = await self._list(self._numbers_url(), page_size, page_token, parse_account_number,
                                 "incoming_phone_numbers")
+        if not self.read_messaging:
+            return page
+        index = await self.messaging_index()
+        return replace(page, items=[replace(n, messaging=index.of(n.sid)) for n in page.items])
+
+
+def _linked(number: PhoneNumber, link: MessagingLink | None) -> PhoneNumber:
+    return number if number.messaging == link else replace(number, messaging=link)
 
 
 def backend_from_args(args: Any, env: Mapping[str, str] | None = None, **options: Any) -> LiveBackend:
@@ -395,4 +567,4 @@ def backend_from_args(args: Any, env: Mapping[str, str] | None = None, **options
     env = os.environ if env is None else env
     credentials = load_credentials(getattr(args, "profile", None), env)
     base_url = getattr(args, "base_url", None) or (env.get("PROXY_POOL_BASE_URL") or "").strip() or None
-    return LiveBackend(credentials, base_url=base_url, **options)
+    return LiveBackend(credentials, base_url=base_url, **{"read_messaging": True, **options})

@@ -78,8 +78,8 @@ class AddNumberScreen(ModalScreen[AddRequest | None]):
         if number.service_sid:
             name = self.service_names.get(number.service_sid, number.service_sid)
             return f"in Service {name}"
-        if number.messaging_service_sid:
-            return f"in Messaging Service {number.messaging_service_sid}"
+        if number.messaging is not None:  # the sandbox knows it; the live backend reads Messaging v1 for it
+            return f"in Messaging Service {number.messaging.label}"
         return None
 
     def prompt(self, number: AccountNumber, reason: str | None) -> Text:

@@ -29,6 +29,7 @@ POOL_MUTATING_KEYS = [
     ("d / delete", "remove the highlighted number (all marked numbers) after a confirmation"),
     ("a", "add a number from the account, or by SID / E.164"),
     ("D", "drain: reserve the number, remove it once in_use is 0 (D again cancels)"),
+    ("M", "add the number (the marked numbers) to a Messaging Service, deferring to its webhook (sandbox)"),
 ]
 SIMULATE_KEYS = [
     ("space", "play / pause (a tick every half second)"),

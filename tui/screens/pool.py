@@ -60,6 +60,7 @@ from tui.widgets.cells import (
     capabilities_tag,
     drain_status,
     format_ttl,
+    friendly_cell,
     in_use_cell,
     mark_cell,
     reserved_cell,
@@ -84,6 +85,7 @@ MUTATING_BINDINGS = (
 # The pool in motion: in the palette and the help, not in the footer (it is full at 130 columns).
 TRAFFIC_BINDINGS = (("v", "sessions", "Sessions holding the number"), ("s", "simulate", "Simulate traffic"))
 DRAIN_BINDING = ("D", "drain", "Drain (reserve, remove at in_use 0)")  # mutating
+MESSAGING_BINDING = ("M", "add_to_messaging", "Add to Messaging Service…")  # mutating, sandbox only
 
 
 class PoolScreen(Screen):
@@ -106,7 +108,8 @@ class PoolScreen(Screen):
         if not world.read_only:
             for keys, action, description in MUTATING_BINDINGS:
                 self._bindings.bind(keys, action, description)
-        for keys, action, description in TRAFFIC_BINDINGS + (() if world.read_only else (DRAIN_BINDING,)):
+        for keys, action, description in TRAFFIC_BINDINGS + (() if world.read_only else (DRAIN_BINDING,
+                                                                                        MESSAGING_BINDING)):
             self._bindings.bind(keys, action, description, show=False)
         self.cache = PageCache(page_size)  # the server's pages
         self.filter = PoolFilter(page_size)  # the whole-pool filter
@@ -226,7 +229,7 @@ class PoolScreen(Screen):
         return (
             mark_cell(number.sid in self.marks),
             format_international(number.phone_number),
-            (number.friendly_name or "")[:28],
+            friendly_cell(number),
             number.iso_country or "?",
             capabilities_tag(number.capabilities),
             self.reserved_text(number),
@@ -533,6 +536,20 @@ class PoolScreen(Screen):
             self.refresh_on_resume = False
             self.reload()
             self.app.load_stats(self, self.service.sid)
+
+    # -- M: add to a Messaging Service (sandbox): the marked numbers, else the highlighted one ---------------
+
+    def action_add_to_messaging(self) -> None:
+        from tui.screens.messaging import AddToMessagingScreen
+
+        if self.world.kind != "sandbox":
+            self.app.notify("Adding to a Messaging Service runs on a sandbox only: on a live account use Twilio's "
+                            "Console (Messaging › Services › Sender Pool).", title="Messaging: sandbox only",
+                            severity="warning", timeout=10)
+            return
+        numbers = self.marks.numbers() or ([n] if (n := self.highlighted()) else [])
+        if numbers:
+            self.app.push_screen(AddToMessagingScreen(numbers), lambda added: self.reload() if added else None)
 
     # -- D: drain --------------------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from rich.text import Text
 
-from tui.core.resources import Capabilities, PhoneNumber
+from tui.core.resources import Capabilities, MessagingLink, PhoneNumber
+from tui.core.sids import mask_sid
 
 
 def capabilities_tag(caps: Capabilities) -> str:
@@ -72,3 +73,40 @@ def drain_status(number: PhoneNumber) -> str:
     if not left:
         return "draining: no session left, removing…"
     return f"draining: {left} session{'s' if left != 1 else ''} left (removed when 0; D cancels)"
+
+
+# -- Messaging Services (a pool number may also be in one: the reverse of 80601) ------------------------
+
+MESSAGING_BADGE = "✉"
+
+
+def friendly_cell(number: PhoneNumber, width: int = 28) -> Text:
+    """The friendly name, with ✉ in front when the number is also in a Messaging Service (yellow when
+    that Service does not defer to the number's webhook: its inbound messages no longer reach Proxy)."""
+    name = (number.friendly_name or "")[:width]
+    link = number.messaging
+    if link is None:
+        return Text(name)
+    text = Text(MESSAGING_BADGE + " ", style="bold" if link.use_inbound_webhook_on_number else "bold yellow")
+    text.append(name[:width - 2])
+    return text
+
+
+def messaging_label(link: MessagingLink) -> str:
+    """A Messaging Service as people name it: Order alerts (MG…a045)."""
+    return f"{link.label} ({mask_sid(link.sid)})" if link.friendly_name else link.sid
+
+
+def inbound_words(link: MessagingLink) -> Text:
+    """Where a Messaging Service number's inbound messages go (short: the detail pane's last column)."""
+    if link.use_inbound_webhook_on_number:
+        return Text("the number's webhook (Proxy)")
+    return Text("⚠ the Messaging Service, not Proxy", style="bold yellow")
+
+
+def not_deferring_warning(service: str, numbers: int = 1) -> str:
+    """What the app says before and after a pool number joins a Messaging Service that does not defer."""
+    what = "this number" if numbers == 1 else f"these {numbers} numbers"
+    return (f"{service} does not defer to its numbers' webhooks: inbound messages to {what} will go to the "
+            "Messaging Service's inbound URL and stop reaching Proxy (no session gets them). Fix: turn on "
+            "\"Defer to sender's webhook\" on the Messaging Service (use_inbound_webhook_on_number=true).")

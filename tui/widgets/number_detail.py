@@ -1,4 +1,4 @@
-"""The detail pane: every field of the highlighted pool number."""
+"""The detail pane: every field of the highlighted pool number, and the Messaging Service it is also in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
-from tui.widgets.cells import capabilities_words
+from tui.widgets.cells import capabilities_words, inbound_words, messaging_label
 
 
 class NumberDetail(Static):
@@ -33,4 +33,6 @@ class NumberDetail(Static):
                      + ("   [marked]" if marked else ""))
         if status:  # e.g. draining: how many sessions still hold it
             grid.add_row("Status", Text(status, style="bold yellow"), "", "")
+        if number.messaging is not None:  # the reverse of 80601: allowed, and what it does to Proxy
+            grid.add_row("Messaging", messaging_label(number.messaging), "Inbound", inbound_words(number.messaging))
         self.update(grid)
