@@ -135,9 +135,8 @@ def areas(draw: Numbers, plan: dict[str, int]) -> Iterator[str]:
 
 
 def put_in_messaging_service(account: SandboxAccount, number_sid: str, messaging_service_sid: str) -> None:
-    """The one place a scenario puts a number in a Messaging Service (the sandbox's owned-number
-    field today; a Messaging Service resource's PhoneNumbers when the sandbox has them)."""
-    account.set_messaging_service(number_sid, messaging_service_sid)
+    """The one place a scenario puts a number in a Messaging Service (its Messaging v1 PhoneNumbers)."""
+    account.add_messaging_number(messaging_service_sid, number_sid)
 
 
 # -- near-limit -----------------------------------------------------------------------------------
@@ -229,7 +228,9 @@ def populate_messaging_conflict(account: SandboxAccount, rng: random.Random) -> 
     draw = Numbers(rng)
     pool = specs(rng, list(areas(draw, {"206": 20})), "Notify")
     free = specs(rng, list(areas(draw, {"206": CONFLICT_FREE})), "Spare")
-    mg_alerts, mg_codes = new_sid("MG", rng), new_sid("MG", rng)
+    # the alerts Service defers to the number's webhook; the codes one does not (the app warns about it)
+    mg_alerts = account.create_messaging_service("Order alerts", use_inbound_webhook_on_number=True).sid
+    mg_codes = account.create_messaging_service("Verification codes", use_inbound_webhook_on_number=False).sid
     taken = specs(rng, list(areas(draw, {"206": CONFLICT_TAKEN})), "Order alerts")
     account.buy_numbers(pool + free + taken)
     for spec in taken:  # in a Messaging Service before any Proxy pool: Proxy refuses them (80601)

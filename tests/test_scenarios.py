@@ -13,6 +13,7 @@ from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.build import build_sandbox
 from sandbox.traffic import TrafficEngine, TrafficParams
+from tests.paging import every_item
 from tui.cli import main
 from tui.core.errors import ProxyError
 
@@ -48,6 +49,23 @@ def test_an_unknown_scenario_is_one_line_and_no_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown scenario 'nope'" in err and "near-limit" in err
     assert not path.exists()
+
+
+@pytest.mark.parametrize("name", list(scenarios.SCENARIOS))
+def test_every_generated_sid_and_token_is_its_own_random(tmp_path, name):
+    """No 32 hex digits repeat across the account's SID and token, its Services, numbers,
+    Messaging Services and sessions (a class should never see one SID's hex in another)."""
+    account = build_sandbox(tmp_path / f"{name}.json", kind="scenario", scenario=name)
+    try:
+        hexes = [account.account_sid[2:], account.meta["auth_token"]]
+        hexes += [s.sid[2:] for s in account.services()]
+        hexes += [n.sid[2:] for n in every_item(account.list_account_numbers)]
+        hexes += [m.sid[2:] for m in every_item(account.list_messaging_services)]
+        for service in account.services():
+            hexes += [x.sid[2:] for x in every_item(account.list_sessions, service.sid)]
+        assert len(hexes) == len(set(hexes)) > 10
+    finally:
+        account.close()
 
 
 @pytest.mark.parametrize("name", list(scenarios.SCENARIOS))
