@@ -4,6 +4,8 @@
     proxy-pool --sandbox PATH          the app on a given sandbox file
     proxy-pool --live                  the app on the live Twilio API
     proxy-pool sandbox init|show|serve manage sandbox files
+    proxy-pool services list           the account's Services, for scripts (tui/commands.py)
+    proxy-pool numbers list|add|reserve|unreserve|remove   a pool's numbers, for scripts
 """
 
 from __future__ import annotations
@@ -73,7 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
     serve.add_argument("--public-url", metavar="URL", help="base URL to put in links (default: the request's host)")
+    add_script_commands(sub)
     return parser
+
+
+def add_script_commands(sub: argparse._SubParsersAction) -> None:
+    """`services` and `numbers`: the pool for scripts (tui/commands.py), with the app's world flags."""
+    from tui.commands import add_parsers
+
+    add_parsers(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         from sandbox import commands
 
         return commands.run(args)
+    if args.command in ("services", "numbers"):
+        from tui.commands import run
+
+        return run(args)
     from tui.launch import run_app
 
     return run_app(args)
