@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from sandbox import paging, records, rules
 from sandbox.catalog import Catalog
+from sandbox.files import StoreError
 from sandbox.interactions import InteractionLedger
 from sandbox.messaging import MessagingLedger
 from sandbox.pools import PoolLedger
@@ -27,6 +28,7 @@ from sandbox.records import Record
 from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
 from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table, sandbox_files
+from tui.core.errors import ProxyError
 from tui.core.resources import (
     DEFAULT_SESSION_MODE,
     DEFAULT_SESSION_STATUS,
@@ -104,6 +106,8 @@ class SandboxAccount:
     def _write(self, fn: Callable[..., R], *args: Any) -> R:
         """One logical change as one store transaction (one journal record). If it fails, the store
         has put memory back as it was and the ledgers are rebuilt from it: nothing unacknowledged stays."""
+        if self.files.in_transaction:  # part of a bulk change: the outer transaction rolls back (or not)
+            return fn(*args)
         try:
             with self.files.transaction():
                 return fn(*args)
@@ -782,3 +786,39 @@ class SandboxAccount:
         fetch = self.sessions.session_fetcher(service_sid)
         book = self.sessions.book(service_sid)
         return [self._session(service_sid, fetch(book.doc_of[s])) for s in self.sessions.holding(service_sid, number_sid)]
+
+    # -- bulk changes: a command over many numbers is one transaction for its successes ---------------
+    # (the app's bulk r/d and the `proxy-pool numbers ...` commands; tui.core.seam.BulkBackend). Each
+    # number is checked in turn against the pool as the ones before it leave it; a refusal is that
+    # number's outcome, not the command's; every success is written in one write at the end.
+
+    def _each(self, items: list[Any], change: Callable[[Any], Any]) -> list[Any]:
+        outcomes: list[Any] = []
+
+        def apply() -> None:
+            for item in items:
+                try:
+                    outcomes.append(change(item))
+                except StoreError:
+                    raise
+                except ProxyError as exc:
+                    outcomes.append(exc)
+
+        self._write(apply)
+        return outcomes
+
+    def add_each(self, service_sid: str, entries: list[tuple[str | None, str | None, bool]]) -> list[Any]:
+        """(SID, E.164, reserved?) entries join the pool: each outcome the PhoneNumber or the ProxyError."""
+        self._service(service_sid)
+        return self._each(entries, lambda e: self.add_number(service_sid, sid=e[0], phone_number=e[1],
+                                                             is_reserved=e[2]))
+
+    def set_reserved_each(self, service_sid: str, sids: list[str], is_reserved: bool) -> list[Any]:
+        """Each outcome the PhoneNumber as saved, or the ProxyError that refused it (80622, 20404)."""
+        self._service(service_sid)
+        return self._each(sids, lambda sid: self.set_reserved(service_sid, sid, is_reserved))
+
+    def remove_each(self, service_sid: str, sids: list[str]) -> list[Any]:
+        """Each outcome None (removed) or the ProxyError that refused it (80611, 20404)."""
+        self._service(service_sid)
+        return self._each(sids, lambda sid: self.remove_number(service_sid, sid))

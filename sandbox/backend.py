@@ -221,3 +221,14 @@ class SandboxBackend:
                 self.account = SandboxAccount.open(path, clock=clock)  # keep serving what is on disk
                 raise
             self.account.clock = clock  # the same time as before the reset (a test's fake clock too)
+
+    # -- bulk (tui.core.seam.BulkBackend): one transaction for a command's successes ------------------
+
+    async def bulk_add(self, service_sid: str, entries: list[tuple[str | None, str | None, bool]]) -> list[Any]:
+        return await self._run(self.account.add_each, service_sid, list(entries))
+
+    async def bulk_set_reserved(self, service_sid: str, sids: list[str], is_reserved: bool) -> list[Any]:
+        return await self._run(self.account.set_reserved_each, service_sid, list(sids), is_reserved)
+
+    async def bulk_remove(self, service_sid: str, sids: list[str]) -> list[Any]:
+        return await self._run(self.account.remove_each, service_sid, list(sids))

@@ -400,6 +400,10 @@ class SandboxFiles:
         if self._implicit and self._depth == 0:
             self._finish()
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One logical change: durable as one journal record when the block ends.

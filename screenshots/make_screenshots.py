@@ -2,11 +2,13 @@
 
     .venv/bin/python screenshots/make_screenshots.py
 
-Writes services.svg, pool.svg, remove-confirmation.svg, add-dialog.svg, help.svg,
-error.svg (a refused removal and the offer to drain), error-notification.svg,
-simulate.svg (traffic through the tradepost pool until people run short: 80208), and from training
-scenarios briefing.svg (busy-pool's briefing and goal) and service-sessions.svg (in-use: a Service's
-sessions) next to this script. Fixed seed, fixed clock and a fixed terminal size, so a run
+Writes services.svg, pool.svg, pool-sorted-filtered.svg (`:sort in_use desc` and `:filter
+reserved`, typed in command mode), raw-view.svg (a number's Twilio JSON and its sessions),
+remove-confirmation.svg, add-dialog.svg, help.svg, error.svg (a refused removal and the offer
+to drain), error-notification.svg, simulate.svg (traffic through the tradepost pool until people
+run short: 80208), and from training scenarios briefing.svg (busy-pool's briefing and goal) and
+service-sessions.svg (in-use: a Service's sessions) next to this script. Fixed seed, fixed clock
+and a fixed terminal size, so a run
 changes the pictures only when the app's look changed.
 """
 
@@ -58,6 +60,10 @@ async def shoot(path: Path) -> list[str]:
     for identifier in ("+14155550901", "+14155550902"):  # two real sessions hold it: in_use 2
         account.create_session(first_service, participants=[
             {"identifier": identifier, "proxy_identifier_sid": page[busy_row].sid}])
+    # a reserved number still held by a session (the sorted, filtered pool and the raw view show it)
+    draining = next(n for i, n in enumerate(page) if i > busy_row and n.is_reserved)
+    account.create_session(first_service, participants=[
+        {"identifier": "+14155550903", "proxy_identifier_sid": draining.sid}])
     written: list[str] = []
 
     async def save(name: str) -> None:
@@ -78,6 +84,11 @@ async def shoot(path: Path) -> list[str]:
             await save("services.svg")
             await keys("enter", "down", "down")
             await save("pool.svg")
+            await keys("colon", *"sort in_use desc", "enter", "colon", *"filter reserved", "enter")
+            await save("pool-sorted-filtered.svg")
+            await keys("enter")
+            await save("raw-view.svg")
+            await keys("escape", "colon", *"filter", "enter", "colon", *"sort", "enter", "g", "down", "down")
             await keys("d")
             await save("remove-confirmation.svg")
             await keys("escape", "a")

@@ -111,6 +111,7 @@ class RunningApp:
     pilot: Any
     backend: SandboxBackend
     notes: list[tuple[str, str, str]] = field(default_factory=list)
+    wait_workers: bool = True  # False: settle lets the app run but waits for no worker (a worker is held)
 
     @property
     def account(self) -> SandboxAccount:
@@ -121,10 +122,28 @@ class RunningApp:
         return self.app.screen
 
     async def settle(self) -> None:
-        await settle(self.pilot)
+        if self.wait_workers:
+            await settle(self.pilot)
+        else:
+            for _ in range(10):
+                await self.pilot.pause(0.01)
 
     async def press(self, *keys: str) -> None:
         await self.pilot.press(*keys)
+        await self.settle()
+
+    async def burst(self, *keys: str) -> None:
+        """Keys as a terminal delivers a fast typist's burst: all read at once, none waiting for the
+        one before to be handled (Pilot's press waits between keys; a terminal does not)."""
+        from textual import events
+        from textual.keys import _character_to_key
+
+        for key in keys:
+            name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+            char = key if len(key) == 1 else {"tab": "\t", "enter": "\r", "space": " "}.get(key)
+            event = events.Key(name, char)
+            event.set_sender(self.app)
+            self.app._driver.send_message(event)
         await self.settle()
 
     async def open_pool(self, name: str) -> Any:
@@ -187,12 +206,13 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
 @contextlib.asynccontextmanager
 async def running_app(tmp_path: Path, *, read_only: bool = False, page_size: int = 50,
                       size: tuple[int, int] = (130, 36), backend: Any = None,
-                      account: SandboxAccount | None = None) -> AsyncIterator[RunningApp]:
+                      account: SandboxAccount | None = None, worlds: Any = None,
+                      wait_workers: bool = True) -> AsyncIterator[RunningApp]:
     from tui.app import create_app
 
     sandbox = SandboxBackend(account or build_app_sandbox(tmp_path / "sandbox.json"))
-    app = create_app(backend or sandbox, read_only=read_only, page_size=page_size)
-    running = RunningApp(app, None, sandbox)
+    app = create_app(backend or sandbox, read_only=read_only, page_size=page_size, worlds=worlds)
+    running = RunningApp(app, None, sandbox, wait_workers=wait_workers)
     shown = app.notify
 
     def recording(message: str, *, title: str = "", severity: str = "information", **kw: Any) -> None:
@@ -203,7 +223,7 @@ async def running_app(tmp_path: Path, *, read_only: bool = False, page_size: int
     try:
         async with app.run_test(size=size) as pilot:
             running.pilot = pilot
-            await settle(pilot)
+            await running.settle()
             yield running
     finally:
         sandbox.close()

@@ -18,23 +18,36 @@ def free_numbers(account):
     return [n for n in every_item(account.list_account_numbers) if n.service_sid is None and not n.messaging_service_sid]
 
 
-async def test_dialog_lists_free_numbers_first_and_marks_the_ones_that_cannot_be_added(tmp_path):
-    async with running_app(tmp_path) as s:
+async def test_dialog_lists_free_numbers_first_and_the_ones_that_cannot_be_added_say_why(tmp_path):
+    async with running_app(tmp_path, size=(100, 30)) as s:
         await s.open_pool("support-line")
         await s.press("a")
         dialog = s.screen
         assert type(dialog).__name__ == "AddNumberScreen"
-        options = option_texts(dialog)
-        free = [text for text, disabled in options if not disabled]
-        blocked = [text for text, disabled in options if disabled]
-        assert len(free) == 6 and all("✗" not in t for t in free)
-        assert options[:6] == [(t, False) for t in free]  # free ones first
+        options = [text for text, _ in option_texts(dialog)]
+        free = [t for t in options if "✗" not in t]
+        blocked = [t for t in options if "✗" in t]
+        assert len(free) == 6 and options[:6] == free  # free ones first
         assert any("✗ in Messaging Service MG" in t for t in blocked)
         assert any("✗ in Service deliveries" in t for t in blocked)
         # numbers already in this pool are not offered at all
         own = s.account.list_numbers(service_sid(s.account, "support-line"), 50).items
-        assert not any(format_international(n.phone_number) in t for n in own for t, _ in options)
+        assert not any(format_international(n.phone_number) in t for n in own for t in options)
         assert "6 can be added" in s.text("#free-title")
+        # every row can be reached by keyboard: end goes to the last one (one that cannot be added)
+        listing = dialog.query_one("#free-numbers")
+        await s.press("tab", "tab", "end")
+        assert listing.highlighted == len(options) - 1
+        # one line each, never wrapped, and enter on it says why in full instead of picking it
+        assert listing.virtual_size.height == len(options)
+        await s.press("enter")
+        assert "cannot be added: in Service" in s.text("#validation")
+        assert dialog.query_one("#number-input").value == ""
+        # at 100x30 the buttons show, with their keys
+        for button_id, label in (("#add", "Add [ctrl+s]"), ("#cancel", "Cancel [esc]")):
+            button = dialog.query_one(button_id)
+            assert str(button.label) == label
+            assert button.region.bottom <= 30 and button.region.height > 0
 
 
 async def test_validation_as_you_type(tmp_path):
@@ -42,19 +55,27 @@ async def test_validation_as_you_type(tmp_path):
         await s.open_pool("support-line")
         await s.press("a")
         add = s.screen.query_one("#add")
+        box = s.screen.query_one("#number-input")
         assert add.disabled
-        await s.press(*"+1415")
+        await s.press(*"+1415")  # typed: validated at every key
         assert "Not a valid E.164 number yet" in s.text("#validation") and add.disabled
         await s.press(*"5555000")
-        assert s.text("#validation").startswith("OK: +1 415-555-5000") and not add.disabled
-        await s.press("ctrl+u", *"PN12")
-        assert "PN and 32 hex digits (4 characters so far" in s.text("#validation") and add.disabled
+        assert s.text("#validation").startswith("OK: +1 415-555-5000 · Spare Support 1") and not add.disabled
+
+        async def verdict(value: str) -> str:
+            box.value = value
+            await s.settle()
+            return s.text("#validation").strip()
+
+        assert "PN and 32 hex digits (2 so far, 32 needed)" in await verdict("PN12") and add.disabled
+        assert "'g' is not a hex digit" in await verdict("PN" + "0" * 31 + "g") and add.disabled
+        assert "starts with a capital PN ('pn' is not PN)" in await verdict("pn" + "9d38" * 8) and add.disabled
+        plus = await verdict("+999123")
+        assert plus.endswith("plus-sign.") and ".." not in plus and add.disabled
         # a number in a Messaging Service: valid form, but it cannot be added, and says why
-        await s.press("ctrl+u", *"+14155556000")
-        assert "cannot be added: in Messaging Service" in s.text("#validation") and add.disabled
+        assert "cannot be added: in Messaging Service" in await verdict("+14155556000") and add.disabled
         # a valid number the account does not own: Twilio will refuse it, and the dialog says so
-        await s.press("ctrl+u", *"+14155559999")
-        assert "not one of this account's numbers" in s.text("#validation") and not add.disabled
+        assert "not one of this account's numbers" in await verdict("+14155559999") and not add.disabled
 
 
 async def test_add_typed_number_reserved(tmp_path):
@@ -89,15 +110,23 @@ async def test_add_by_picking_from_the_list_and_by_sid(tmp_path):
         assert spare[1].sid in pooled
 
 
-async def test_escape_cancels_and_a_refusal_is_a_notification(tmp_path):
+async def test_escape_cancels_and_a_refusal_keeps_the_dialog_and_the_value(tmp_path):
     async with running_app(tmp_path) as s:
         await s.open_pool("support-line")
         sid = service_sid(s.account, "support-line")
         before = s.account.pool_stats(sid)
-        await s.press("a", *"+14155555002", "escape")
+        await s.press("a")
+        s.screen.query_one("#number-input").value = "+14155555002"
+        await s.press("escape")
         assert type(s.screen).__name__ == "PoolScreen"
         assert s.account.pool_stats(sid) == before
         # a number the account does not own: the backend answers 21422 and nothing changes
-        await s.press("a", *"+14155559999", "enter")
+        await s.press("a")
+        s.screen.query_one("#number-input").value = "+14155559999"
+        await s.press("enter")
         assert "21422" in s.notes_text() and "https://www.twilio.com/docs/errors/21422" in s.notes_text()
         assert s.account.pool_stats(sid) == before
+        assert type(s.screen).__name__ == "AddNumberScreen"  # still open, the value as typed
+        assert s.screen.query_one("#number-input").value == "+14155559999"
+        assert "Not added. 21422" in s.text("#validation")
+        assert s.screen.query_one("#number-input").has_focus

@@ -91,11 +91,11 @@ async def test_an_unexpected_crash_in_a_real_run_is_one_line_not_a_traceback(tmp
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            app.screen.action_open_pool = None  # a bug: calling it raises TypeError
+            app.screen.action_open_pool = lambda: [][1]  # a bug: opening a pool raises IndexError
             await pilot.press("enter")
             await pilot.pause()
     finally:
         backend.close()
     assert app.return_code == 1
-    assert app.crash_line == "proxy-pool: error: Unexpected error: TypeError: 'NoneType' object is not callable"
+    assert app.crash_line == "proxy-pool: error: Unexpected error: IndexError: list index out of range"
     assert not app._exit_renderables  # no traceback is printed

@@ -75,20 +75,37 @@ async def test_read_only_shows_badge_and_registers_no_mutating_key(tmp_path):
         sid = service_sid(s.account, "support-line")
         before = s.account.list_numbers(sid, 50).items
         keys = {binding.action for _, binding in s.screen._bindings}
-        assert not keys & {"toggle_reserved", "remove", "add"}
-        await s.press("r", "d", "delete", "a")
+        assert not keys & {"toggle_reserved", "remove", "add", "drain"}
+        await s.press("r", "d", "delete", "a", "D")
         assert type(s.screen).__name__ == "PoolScreen"
         assert s.account.list_numbers(sid, 50).items == before
+        # each says why it does nothing
+        for words in ("r would reserve or unreserve", "d would remove", "a would add a number", "D would drain"):
+            assert f"{words}: this app was started with --read-only" in s.notes_text()
+        # marking says what marks are for here (not "r/d act on them")
+        await s.press("space")
+        assert "1 marked (:filter marked shows them" in s.text("#pager") and "r/d" not in s.text("#pager")
         titles = [c.title for c in s.app.get_system_commands(s.screen)]
         assert "Next page" in titles and "Reserve/unreserve" not in titles and "Remove" not in titles
 
 
-async def test_every_pool_action_is_in_the_command_palette(tmp_path):
+async def test_every_pool_action_is_in_the_command_palette(tmp_path, monkeypatch):
     async with running_app(tmp_path) as s:
         await s.open_pool("support-line")
         titles = {c.title for c in s.app.get_system_commands(s.screen)}
-        assert {"Next page", "Prev page", "Mark", "Filter", "Back", "Refresh", "Reserve/unreserve", "Remove",
-                "Add number", "Keys", "Quit"} <= titles
+        assert {"Next page", "Previous page", "Mark", "Filter", "Back", "Refresh", "Reserve/unreserve", "Remove",
+                "Add number", "Keys", "Quit", "Sort by the next column", "Command mode (:sort, :filter, :page, "
+                ":export, ...)", "Screenshot", "Theme"} <= titles
+        # each once, and none of Textual's own (its key panel, focus and copy keys, maximize)
+        listed = [c.title for c in s.app.get_system_commands(s.screen)]
+        assert len(listed) == len(set(listed)) and listed.count("Keys") == 1
+        assert not {"Focus Next", "Focus Previous", "Copy selected text", "Maximize"} & titles
+        # Screenshot saves where it can (here: the current folder) and says where
+        monkeypatch.chdir(tmp_path)
+        s.app.save_screen_picture()
+        await s.settle()
+        pictures = list(tmp_path.glob("proxy-pool-*.svg"))
+        assert len(pictures) == 1 and f"Saved {pictures[0]}" in s.notes_text()
         # running one from the palette does what the key does
         first = s.table_rows()[0]["sid"]
         await s.press("ctrl+p")
@@ -111,6 +128,15 @@ async def test_help_lists_every_key(tmp_path):
                           ("escape", "back to Services"), ("?", "this help"), ("ctrl+p", "command palette"),
                           ("q", "quit")):
             assert any(line.strip().startswith(key) and what in line for line in text.splitlines()), key
+        # every key the pool screen binds is in the help, and the Caps letters are explained
+        from tui.screens.pool import pool_keys
+
+        listed = {part for line in text.splitlines() if line.strip()
+                  for part in line.strip().split("  ")[0].replace(" / ", " ").split()}
+        for key in pool_keys(read_only=False):
+            shown = key.key_display or key.keys.split(",")[0]
+            assert shown in listed or (shown, key.keys) == ("escape", "escape"), key
+        assert "V voice, S SMS, M MMS, F fax" in text
         await s.press("escape")
         assert type(s.screen).__name__ == "ServicesScreen"
 
@@ -120,4 +146,4 @@ async def test_help_in_read_only_leaves_out_the_keys_that_change_the_account(tmp
         await s.press("question_mark")
         text = s.text("#help-keys")
         assert "next / previous page" in text and "remove the highlighted number" not in text
-        assert "READ-ONLY" in text
+        assert "READ-ONLY" in text and "say why they do nothing" in text

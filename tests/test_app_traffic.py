@@ -177,7 +177,7 @@ async def test_simulate_from_the_command_palette(tmp_path):
 # -- the sessions holding a number --------------------------------------------------------------------------
 
 async def test_sessions_view_lists_the_active_sessions_holding_the_number(tmp_path):
-    async with running_app(tmp_path) as s:
+    async with running_app(tmp_path, size=(160, 45)) as s:
         first, second = pool_order(s.account, "support-line")[:2]
         kept = s.hold("support-line", first, "+14155550901")
         other = s.hold("support-line", first, "+14155550902")
@@ -190,11 +190,17 @@ async def test_sessions_view_lists_the_active_sessions_holding_the_number(tmp_pa
         assert [r["sid"] for r in rows] == [kept, other]  # the closed one holds nothing
         assert "+14155550901 → " + format_international(first.phone_number) in rows[0]["participants"]
         assert "2 active sessions hold this number (in_use 2)" in s.text("#holding-summary")
+        # at 160 columns every column is on screen, the participants too (nothing to scroll to)
+        table = s.screen.query_one("#holding")
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "participants" in [str(key.value) for key in table.columns]
         await s.press("escape")
         await s.press("down", "v")
         assert s.table_rows("#holding") == []
         assert "No active session holds this number" in s.text("#holding-summary")
         assert second.in_use == 0
+        await s.press("q")  # q quits from here too
+        assert not s.app.is_running
 
 
 # -- draining -------------------------------------------------------------------------------------------------
@@ -228,6 +234,8 @@ async def test_drain_waits_for_the_session_then_removes_the_number(tmp_path):
         assert f"{format_international(number.phone_number)} drained and removed from support-line" \
             in s.notes_text()
         assert s.screen.drains.handles == {}
+        # the counts follow the drain at once: reserved while it drained, then gone from the pool
+        assert "5/500" in s.text("#gauge-unreserved") and "2/5,000" in s.text("#gauge-reserved")
 
 
 async def test_drain_can_be_cancelled_and_the_number_stays_reserved(tmp_path):

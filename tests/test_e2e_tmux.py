@@ -19,6 +19,7 @@ import pytest
 
 from sandbox.account import SandboxAccount
 from tests.app_fixtures import build_app_sandbox, service_sid
+from tests.paging import every_item
 
 SIZE = ("130", "36")
 
@@ -126,3 +127,43 @@ def test_installed_command_in_tmux(tmp_path):
         assert second.sid not in pool and len(pool) == 7
     finally:
         account.close()
+
+
+def test_sort_filter_and_export_typed_in_command_mode_in_tmux(tmp_path):
+    """`:sort in_use desc`, `:filter reserved` and `:export` typed at a real terminal (each line
+    arrives in one burst: it must all reach the command line), then the file written."""
+    import csv
+
+    tmux = ensure_tmux()
+    command = Path(sys.executable).with_name("proxy-pool")
+    path = tmp_path / "sandbox.json"
+    account = build_app_sandbox(path)
+    service = service_sid(account, "marketplace-eu")  # no default TTL: the sessions last
+    numbers = every_item(account.list_numbers, service)
+    busy = numbers[440]  # a reserved number on page 9, held by two real sessions: in_use 2
+    for identifier in ("+14155550901", "+14155550902"):
+        account.create_session(service, participants=[{"identifier": identifier, "proxy_identifier_sid": busy.sid}])
+    account.close()
+    out = tmp_path / "reserved.csv"
+
+    term = Terminal(tmux)
+    try:
+        term.start([str(command), "--sandbox", str(path)], tmp_path / "exit-status")
+        term.wait_for("marketplace-eu")
+        term.keys("Down", "Down", "Enter")
+        term.wait_for("numbers 1–50 of 450")
+        term.keys(":", "sort in_use desc", "Enter")
+        shown = term.wait_for("sorted by in_use desc")
+        first_row = next(line for line in shown.splitlines() if "+1 " in line or "+44 " in line)
+        assert busy.sid in first_row and " 2 " in first_row
+        term.keys(":", "filter reserved", "Enter")
+        term.wait_for("20 of 450 shown (reserved)")
+        term.keys(":", f"export {out}", "Enter")
+        term.wait_for("Wrote 20 numbers")
+        term.keys("q")
+        assert term.exited() == "0"
+        assert "Traceback" not in term.screen()
+    finally:
+        term.kill()
+    rows = list(csv.DictReader(out.open()))
+    assert [r["sid"] for r in rows][0] == busy.sid and len(rows) == 20 and {r["is_reserved"] for r in rows} == {"true"}

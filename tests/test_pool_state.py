@@ -1,7 +1,8 @@
 """The pool screen's plain state (tui/state) and its texts, without a running app.
 
-The page cache, the filter, drains, marks, pending reservations, the simulations registry;
-then the pager line and the confirmation bodies the screen shows.
+Drains, marks, pending reservations, the simulations registry, the cells; then the pager line
+and the confirmation bodies the screen shows. The whole-pool view, the sort and the filters
+are tests/test_pool_view.py's; command mode tests/test_command_line.py's.
 """
 
 from __future__ import annotations
@@ -9,16 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import pytest
-
 from tui.core.resources import Capabilities, PhoneNumber, PoolStats, Service
 from tui.screens.messages import ErrorReport
 from tui.screens.pool_texts import bulk_plan, drain_body, drain_offer_body, pager_text, remove_body
 from tui.state.drains import Drains
 from tui.state.marks import Marks
-from tui.state.page_cache import Arrival, PageCache, Where
 from tui.state.pending import PendingReservations, stats_after
-from tui.state.pool_filter import PoolFilter, Redraw, matches
+from tui.state.pool_query import Query, Sort
+from tui.state.pool_view import PoolView
 from tui.state.simulations import Simulations
 from tui.widgets.cells import (
     capabilities_tag,
@@ -26,11 +25,13 @@ from tui.widgets.cells import (
     drain_status,
     format_minute,
     format_ttl,
+    gauge_cell,
     in_use_cell,
     limit_cell,
     mark_cell,
     reserved_cell,
 )
+from tui.widgets.gauge import gauge_words
 
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 SERVICE = Service("KS" + "0" * 32, "support-line", "AC" + "0" * 32, WHEN, WHEN)
@@ -46,199 +47,6 @@ def number(i: int, *, name: str | None = None, country: str = "US", reserved: bo
 
 def numbers(start: int, count: int) -> list[PhoneNumber]:
     return [number(i) for i in range(start, start + count)]
-
-
-# -- the page cache ----------------------------------------------------------------------------------
-
-def test_a_new_cache_waits_for_page_0_and_knows_only_its_token():
-    cache = PageCache(50)
-    assert cache.waiting_for == 0 and cache.index == 0 and cache.tokens == {0: None}
-    assert cache.locate(0) is Where.FETCH and cache.locate(1) is Where.UNKNOWN
-    assert cache.locate(-1) is Where.BEFORE_FIRST
-    assert cache.start(0) and not cache.start(0)  # in flight: not asked twice
-    assert not cache.start(1)  # its token is not known yet
-    assert cache.token(0) is None
-
-
-def test_pages_arrive_tokens_follow_and_the_waited_page_is_shown():
-    cache = PageCache(50)
-    cache.start(0)
-    assert cache.loaded(0, numbers(0, 50), "t1") is Arrival.SHOW
-    assert cache.waiting_for is None and cache.in_flight == set()
-    assert cache.tokens == {0: None, 1: "t1"} and cache.last_index is None
-    assert cache.prefetch_index() == 1 and not cache.next_ready()
-    cache.start(1)
-    assert cache.loaded(1, numbers(50, 50), "t2") is Arrival.STORED  # a prefetch nobody waits for
-    assert cache.next_ready() and cache.prefetch_index() is None
-    assert cache.locate(1) is Where.CACHED and cache.locate(2) is Where.FETCH
-    cache.wait_for(2, "bottom")
-    cache.start(2)
-    assert cache.loaded(2, numbers(100, 20), None) is Arrival.SHOW
-    assert cache.index == 2 and cache.last_index == 2 and cache.at_last()
-    assert cache.cursor_on_show == "bottom"
-    assert cache.locate(3) is Where.AFTER_LAST
-    assert cache.first_position() == 101 and cache.page_count(120) == 3
-
-
-def test_the_stride_is_what_the_server_pages_by():
-    cache = PageCache(50)
-    cache.loaded(0, numbers(0, 40), "t1")  # the server answered 40 a page
-    assert cache.stride == 40 and cache.page_count(120) == 3
-    single = PageCache(50)
-    single.loaded(0, numbers(0, 8), None)  # a last page says nothing of the stride
-    assert single.stride == 50
-
-
-def test_a_page_that_came_back_empty_no_longer_exists():
-    cache = PageCache(50)
-    cache.loaded(0, numbers(0, 50), "t1")
-    cache.wait_for(1, "top")
-    assert cache.loaded(1, [], None) is Arrival.GONE_WHILE_WAITING
-    assert cache.last_index == 0 and 1 not in cache.tokens and cache.waiting_for is None
-    other = PageCache(50)
-    other.loaded(0, numbers(0, 50), "t1")
-    assert other.loaded(1, [], None) is Arrival.GONE  # a prefetch: nobody waited
-    assert other.last_index == 0
-    # page 0 empty is an empty pool, not a vanished page
-    empty = PageCache(50)
-    assert empty.loaded(0, [], None) is Arrival.SHOW and empty.pages == {0: []}
-
-
-def test_a_next_token_reopens_a_page_that_was_last():
-    cache = PageCache(50)
-    cache.loaded(0, numbers(0, 50), None)
-    assert cache.last_index == 0
-    cache.loaded(0, numbers(0, 50), "t1")  # the pool grew
-    assert cache.last_index is None and cache.tokens[1] == "t1"
-
-
-def test_a_failed_page_is_asked_again_and_only_a_waited_one_concerns_the_screen():
-    cache = PageCache(50)
-    cache.start(0)
-    assert cache.failed(0, prefetch=False) and cache.waiting_for is None and cache.in_flight == set()
-    cache.loaded(0, numbers(0, 50), "t1")
-    cache.start(1)
-    assert not cache.failed(1, prefetch=True)
-    assert cache.start(1)  # may be asked again
-
-
-def test_reset_drops_pages_keeps_tokens_up_to_the_current_page_and_moves_the_generation():
-    cache = PageCache(50)
-    cache.loaded(0, numbers(0, 50), "t1")
-    cache.loaded(1, numbers(50, 50), "t2")
-    cache.loaded(2, numbers(100, 20), None)
-    cache.index = 1
-    cache.start(2)
-    cache.reset(7)
-    assert cache.pages == {} and cache.in_flight == set() and cache.last_index is None
-    assert cache.tokens == {0: None, 1: "t1"}
-    assert cache.waiting_for == 1 and cache.cursor_on_show == 7
-    assert cache.generation == 1 and cache.is_current(1) and not cache.is_current(0)
-
-
-def test_replace_and_drop_reach_every_cached_page():
-    cache = PageCache(50)
-    cache.loaded(0, numbers(0, 3), "t1")
-    cache.loaded(1, numbers(3, 3), None)
-    changed = replace(number(4), is_reserved=True)
-    cache.replace(changed)
-    assert cache.pages[1][1] == changed
-    cache.drop(number(0).sid)
-    assert [n.sid for n in cache.current() or []] == [number(1).sid, number(2).sid]
-
-
-# -- the filter -------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("needle", "hit"), [
-    ("415 555 0007", True), ("+1 (415) 555-0007", True), ("0007", True), ("0008", False),
-    ("line 7", True), ("LINE", True), ("us", True), ("u", False), ("- .", False),
-])
-def test_the_match_rule(needle, hit):
-    assert matches(number(7), needle) is hit
-
-
-def test_the_match_rule_reads_the_international_form():
-    assert matches(number(7, name=""), "+1 415-555-0007")
-
-
-def test_a_filter_scans_once_and_pages_through_its_matches():
-    f = PoolFilter(2)
-    f.text = "line"
-    assert f.active and f.begin_scan() and not f.begin_scan()
-    assert f.scanned(numbers(0, 3), done=False) is Redraw.PAGE  # the first page of matches filled
-    assert len(f.found) == 3 and not f.scan_done
-    assert f.page_count() == 2 and f.has_page(1) and not f.has_page(2) and not f.has_page(-1)
-    assert [n.sid for n in f.turn_to(1)] == [number(2).sid] and f.index == 1
-    assert f.scanned(numbers(3, 1), done=True) is Redraw.PAGE  # page 2 was not full
-    f.turn_to(0)
-    assert f.scanned([], done=True) is Redraw.PAGER  # nothing new on a full page
-    assert "Filter 'line': 4 matches · page 1 of 2" == f.summary()
-
-
-def test_the_summary_counts_the_scan_while_it_runs():
-    f = PoolFilter(50)
-    f.text = "7"
-    f.begin_scan()
-    f.scanned(numbers(0, 20), done=False)
-    assert f.summary() == "Filter '7': 2 matches, searching… 20 scanned · page 1 of 1"
-
-
-def test_refilter_keeps_or_resets_the_page():
-    f = PoolFilter(1)
-    f.text = "line"
-    f.begin_scan()
-    f.scanned(numbers(0, 3), done=True)
-    f.turn_to(2)
-    f.refilter(keep_page=True)
-    assert f.index == 2
-    f.text = "line 1"
-    f.refilter(keep_page=False)
-    assert f.index == 0 and [n.sid for n in f.found] == [number(1).sid]
-
-
-def test_a_batch_after_the_filter_was_cleared_or_emptied_changes_nothing_shown():
-    f = PoolFilter(50)
-    assert f.scanned(numbers(0, 3), done=True) is Redraw.NOTHING and f.scan is None
-    f.text = "line"
-    f.begin_scan()
-    f.text = ""
-    assert f.scanned(numbers(0, 3), done=True) is Redraw.NOTHING and len(f.scan or []) == 3
-    f.clear()
-    assert f.scan is None and f.found == [] and not f.scan_done and not f.active
-
-
-def test_stale_drops_a_scan_only_when_no_filter_shows_it():
-    f = PoolFilter(50)
-    f.begin_scan()
-    f.stale()
-    assert f.scan is None
-    f.text = "x"
-    f.begin_scan()
-    f.stale()
-    assert f.scan == []
-
-
-def test_an_added_number_joins_a_finished_scan_only():
-    f = PoolFilter(50)
-    assert not f.added(number(1))
-    f.begin_scan()
-    assert not f.added(number(1)) and f.scan == []  # a scan under way reads it itself
-    f.scanned([], done=True)
-    assert not f.added(number(1)) and len(f.scan or []) == 1  # no filter shown: nothing to recount
-    f.text = "line"
-    assert f.added(number(2))
-
-
-def test_the_filter_follows_changes_and_removals():
-    f = PoolFilter(50)
-    f.text = "line"
-    f.begin_scan()
-    f.scanned(numbers(0, 3), done=True)
-    changed = replace(number(1), is_reserved=True)
-    f.replace(changed)
-    assert (f.scan or [])[1] == changed and f.found[1] == changed
-    f.drop(number(0).sid)
-    assert number(0).sid not in {n.sid for n in f.found} | {n.sid for n in f.scan or []}
 
 
 # -- drains -------------------------------------------------------------------------------------------
@@ -360,20 +168,25 @@ def test_cells():
 # -- the pool screen's texts -------------------------------------------------------------------------------
 
 def test_the_pager_line():
-    cache, f = PageCache(50), PoolFilter(50)
-    assert pager_text(cache, f, None, 0, 0) == "Loading page 1…"
-    cache.loaded(0, numbers(0, 50), "t1")
-    assert pager_text(cache, f, 120, 50, 0) == "Page 1 of 3 · numbers 1–50 of 120"
-    cache.loaded(1, numbers(50, 50), "t2")
-    assert pager_text(cache, f, None, 50, 2) == \
-        "Page 1 · numbers 1–50 · next page ready · 2 marked (r/d act on them, escape clears)"
-    cache.wait_for(2, "top")
-    assert pager_text(cache, f, 120, 50, 0).endswith("loading page 3…")
-    cache.loaded(2, numbers(100, 20), None)
-    assert pager_text(cache, f, 120, 20, 0) == "Page 3 of 3 · numbers 101–120 of 120 · last page"
-    assert pager_text(PageCache(50), f, 0, 0, 0) == "Loading page 1…"
-    f.text = "x"
-    assert pager_text(cache, f, 120, 0, 0) == "Filter 'x': 0 matches, searching… 0 scanned · page 1 of 1"
+    view = PoolView(50)
+    generation = view.begin()
+    assert pager_text(view, None, 0) == "Loading the pool… · loading 0 of ? numbers"
+    view.arrived(generation, numbers(0, 100), done=False)
+    assert pager_text(view, 120, 0) == "Page 1 · numbers 1–50 · loading 100 of 120 numbers"
+    view.arrived(generation, numbers(100, 20), done=True)
+    assert pager_text(view, 120, 0) == "Page 1 of 3 · numbers 1–50 of 120"
+    assert pager_text(view, 120, 2) == "Page 1 of 3 · numbers 1–50 of 120 · 2 marked (r/d act on them, escape clears)"
+    assert "2 marked (:filter marked shows them, escape clears)" in pager_text(view, 120, 2, read_only=True)
+    view.turn_to(2)
+    assert pager_text(view, 120, 0) == "Page 3 of 3 · numbers 101–120 of 120 · last page"
+    view.set_query(Query(text="Line 11"))
+    view.set_sort(Sort("in_use", descending=True))
+    assert pager_text(view, 120, 0) == ("Page 1 of 1 · numbers 1–11 · 11 of 120 shown ('Line 11') · "
+                                        "sorted by in_use desc")
+    refresh = view.begin()
+    assert pager_text(view, 120, 0).endswith("refreshing 0 of 120 numbers")
+    view.failed(refresh)
+    assert pager_text(view, 120, 0).endswith("the read stopped at 120 numbers (ctrl+r reads again)")
 
 
 def test_the_remove_and_drain_bodies_name_the_number_the_service_and_in_use():
@@ -392,9 +205,23 @@ def test_the_remove_and_drain_bodies_name_the_number_the_service_and_in_use():
 def test_the_bulk_plan():
     marked = [number(i, in_use=1 if i == 3 else 0) for i in range(10)]
     remove = bulk_plan("remove", marked, SERVICE)
-    assert remove.verb == "Remove" and remove.reserve
-    assert "Remove 10 marked numbers from Service support-line?" in remove.body
+    assert remove.verb == "Remove" and remove.operation == "remove" and remove.title == "Remove 10"
+    assert "Remove 10 numbers from Service support-line?" in remove.body
     assert "1 of them is in active sessions" in remove.body and "… and 2 more" in remove.body
-    unreserve = bulk_plan("reserve", [number(1, reserved=True)], SERVICE)
-    assert unreserve.verb == "Unreserve" and not unreserve.reserve
-    assert unreserve.body.startswith("Unreserve 1 marked numbers in Service support-line?")
+    unreserve = bulk_plan("reserve", [number(1, reserved=True), number(2, reserved=True)], SERVICE)
+    assert unreserve.operation == "unreserve" and unreserve.verb == "Unreserve" and unreserve.skipped == 0
+    assert unreserve.body.startswith("Unreserve 2 numbers in Service support-line?")
+    # a mixed set: reserve the unreserved ones, say so of the others (README's rule)
+    mixed = bulk_plan("reserve", [number(1), number(2, reserved=True), number(3)], SERVICE)
+    assert mixed.operation == "reserve" and [n.sid for n in mixed.numbers] == [number(1).sid, number(3).sid]
+    assert mixed.title == "Reserve 2, 1 already reserved" and mixed.skipped == 1
+    assert mixed.body.startswith("Reserve 2 numbers in Service support-line? 1 already reserved stays as it is.")
+
+
+def test_full_is_full():
+    assert gauge_words(500, 500, True) == "full" and gauge_words(430, 500, True) == "near the limit"
+    assert gauge_words(10, 500, False) == ""
+    assert str(gauge_cell(500, 500, True, width=4)) == "████ 500/500" and gauge_cell(500, 500, True).style == "bold red"
+    assert str(gauge_cell(1, 5000, False, width=4)) == "█░░░ 1/5,000"  # one number is not nothing
+    assert str(gauge_cell(None, 500, False)) == "…"
+    assert limit_cell(500, 500, True).style == "bold red"

@@ -52,3 +52,16 @@ def test_remove_confirmation(snap_compare, demo_app):
 
 def test_add_dialog(snap_compare, demo_app):
     assert snap_compare(demo_app, terminal_size=SIZE, run_before=steps("enter", "a"))
+
+
+def test_pool_sorted_and_filtered_at_100x30(snap_compare, demo_app):
+    """The narrow layout: the columns that matter, the footer's keys, the pager's "N of M shown"."""
+    async def run_before(pilot) -> None:
+        await steps("down", "enter")(pilot)
+        screen = pilot.app.screen
+        for line in ("sort in_use desc", "filter reserved"):
+            bar = screen.query_one("#command-bar")
+            bar.post_message(bar.Run(bar, line))
+            await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=run_before)

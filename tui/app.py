@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from contextlib import aclosing
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -33,18 +35,23 @@ from tui.core.resources import (
     Service,
     Session,
 )
-from tui.core.seam import Backend, all_items, every_item, every_page
+from tui.core.seam import Backend, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.screens.messages import (
+    AccountCounted,
     AccountNumbersLoaded,
     BackendFailed,
     BulkOutcome,
     BulkStep,
+    ContextFailed,
+    ContextsListed,
+    Exported,
+    ExportFailed,
     NumberAdded,
     NumberRemoved,
-    PageFailed,
-    PageLoaded,
-    PoolScanned,
+    PoolChunk,
+    PoolCounted,
+    PoolReadFailed,
     RemoveFailed,
     ReservationFailed,
     ReservationSaved,
@@ -76,12 +83,16 @@ from tui.screens.training_messages import (
     SimulationLeft,
     TrainingFailed,
 )
+from tui.state.command_line import History
 from tui.state.simulations import Simulations
 from tui.state.training import Training
+from tui.widgets.key_order import KeyOrder
+from tui.widgets.keys import own_bindings
 from tui.widgets.world_bar import WorldInfo
 
 if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
     from sandbox.traffic import TrafficEngine, TrafficParams
+    from tui.contexts import Context, Worlds
     from tui.screens.messaging import MessagingRequest
 
 
@@ -107,6 +118,11 @@ async def _participants(backend: Any, session: Session) -> list[Participant]:
     return await all_items(backend.list_participants, session.service_sid, session.sid)
 
 
+# the worker groups that talk to the backend (a switch of world cancels them all)
+WORLD_GROUPS = ("services", "pool", "stats", "mutations", "account-numbers", "bulk", "export", "simulate",
+                "sessions", "drain")
+
+
 class ProxyPoolApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "proxy-pool"
@@ -114,13 +130,15 @@ class ProxyPoolApp(App):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
     ]
+    # screens get -narrow under 130 columns and -wide from 180 (app.tcss lays them out by it)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-normal"), (180, "-wide")]
     #: seconds between two reads of a draining number
     drain_poll_seconds: float = 1.0
     #: seconds between two simulation ticks while the Simulate screen plays
     simulate_tick_seconds: float = 0.5
 
     def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
-                 startup_note: str | None = None, calm_errors: bool = False):
+                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None):
         super().__init__()
         self.backend = backend
         self.world = world
@@ -138,6 +156,15 @@ class ProxyPoolApp(App):
         self.simulations: Simulations[TrafficEngine] = Simulations()
         self.training = Training()  # the sandbox's scenario and its goal (the training block below)
         self.exit_lines: list[str] = []  # printed after the app has left the terminal (tui.launch)
+        # every pool's last known counts (the pool screen keeps its own current; Services shows them)
+        self.pool_counts: dict[str, PoolStats] = {}
+        self.owned_numbers: int | None = None
+        self.command_history = History()  # command mode's, shared by every screen
+        self.worlds = worlds  # how :ctx opens another world (None: no contexts, e.g. in tests)
+        self.opened_backend = False  # the backend is one the app opened (:ctx), so the app closes it
+        self.known_contexts: list[Context] = []  # as last listed (command mode completes their names)
+        # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
+        self.key_order = KeyOrder(self, partial(App.on_event, self))
 
     @property
     def read_only(self) -> bool:
@@ -151,6 +178,23 @@ class ProxyPoolApp(App):
         self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
+        self.remember_world()
+        if self.worlds is not None:  # the names :ctx completes
+            self.list_contexts(show=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self.key_order.arrived(event)
+                return
+            await super().on_event(event)
+            self.key_order.reached_app(event)  # it came back up: its binding has run
+            return
+        await super().on_event(event)
+
+    async def on_unmount(self) -> None:
+        if self.opened_backend:  # launch closes the one it opened; this one is the app's
+            await close_backend(self.backend)
 
     # -- keys and the command palette -----------------------------------------------------
 
@@ -161,15 +205,51 @@ class ProxyPoolApp(App):
             self.push_screen(HelpScreen(self.read_only))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every action of the current screen (as its bindings list them), then Textual's own."""
-        seen: set[str] = set()
-        for _key, binding in screen._bindings:
-            if binding.description and binding.action not in seen:
-                seen.add(binding.action)
-                yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
-                                    partial(self.call_later, screen.run_action, binding.action))
-        yield SystemCommand("Keys", "Show every key", self.action_help)
-        yield from super().get_system_commands(screen)
+        """Every action of the current screen (as its bindings list them, each once), then the
+        app's: keys, quit, theme, screenshot. Not Textual's focus, copy, maximize or key panel."""
+        titles: set[str] = set()
+        for binding in own_bindings(screen):
+            if binding.action in ("help", "quit", "app.quit", "app.help") or binding.action.startswith("read_only"):
+                continue  # the app's own follow; a key --read-only disables is no command
+            title = binding.tooltip or binding.description
+            if title in titles:
+                continue
+            titles.add(title)
+            yield SystemCommand(title, f"key: {self.get_key_display(binding)}",
+                                partial(self.call_later, screen.run_action, binding.action))
+        yield SystemCommand("Keys", "Every key, by screen (key: ?)", self.action_help)
+        yield SystemCommand("Quit", "Quit proxy-pool (key: q)", self.action_quit)
+        yield SystemCommand("Theme", "Change the colours", self.action_change_theme)
+        yield SystemCommand("Screenshot", f"Save an SVG of the screen in {Path.cwd()}",
+                            lambda: self.set_timer(0.1, self.save_screen_picture))
+
+    def save_screen_picture(self) -> None:
+        """Screenshot: an SVG in the current folder (or the data folder when that cannot be
+        written), and a note saying exactly where. Textual's own wrote to ~/Downloads and, with no
+        such folder, said only "Failed to save screenshot"."""
+        import time
+
+        name = time.strftime("proxy-pool-%Y%m%d-%H%M%S.svg")
+        svg = self.export_screenshot()
+        self.write_picture(name, svg)
+
+    @work(group="screenshot", exit_on_error=False, thread=True)
+    def write_picture(self, name: str, svg: str) -> None:
+        import platformdirs
+
+        reasons = []
+        for folder in (Path.cwd(), platformdirs.user_data_path("proxy-pool")):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / name
+                path.write_text(svg, encoding="utf-8")
+            except OSError as exc:
+                reasons.append(f"{folder}: {exc.strerror or exc}")
+                continue
+            self.call_from_thread(self.notify, f"Saved {path}", title="Screenshot", timeout=8)
+            return
+        self.call_from_thread(self.notify, "Could not save the screenshot: " + "; ".join(reasons),
+                              title="Screenshot", severity="error", timeout=10)
 
     def _handle_exception(self, error: Exception) -> None:
         if not self.calm_errors:
@@ -190,19 +270,40 @@ class ProxyPoolApp(App):
     # -- workers: every backend call happens here ----------------------------------------------
 
     @work(group="services", exclusive=True, exit_on_error=False)
-    async def load_services(self, target: Screen) -> None:
+    async def load_services(self, target: Screen, first: str | None = None, missing_only: bool = False) -> None:
+        """The Services at once, then each pool's counts as they arrive (`first`'s first: live, a
+        count pages a whole pool; `missing_only`: only the pools not counted yet), then how many
+        numbers the account owns."""
         if not await self.ensure_backend(target):
             return
         try:
             services: list[Service] = await all_items(self.backend.list_services, page_size=DEFAULT_PAGE_SIZE)
-            stats: dict[str, PoolStats] = {}
-            for service in services:
-                stats[service.sid] = await self.backend.pool_stats(service.sid)
         except Exception as exc:  # noqa: BLE001 - any failure becomes a notification
             target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
             return
         self.service_names = {s.sid: s.unique_name for s in services}
-        target.post_message(ServicesLoaded(services, stats))
+        if not target.post_message(ServicesLoaded(services, dict(self.pool_counts))):
+            return
+        try:
+            for service in sorted(services, key=lambda s: s.sid != first):
+                if missing_only and service.sid in self.pool_counts:
+                    continue
+                stats = await self.backend.pool_stats(service.sid)
+                self.pool_counts[service.sid] = stats
+                if not target.post_message(PoolCounted(stats)):
+                    return
+            if missing_only and self.owned_numbers is not None:
+                target.post_message(AccountCounted(self.owned_numbers, done=True))
+                return
+            owned = 0
+            async with aclosing(every_page(self.backend.list_account_numbers)) as pages:
+                async for page in pages:
+                    owned += len(page.items)
+                    if not target.post_message(AccountCounted(owned, done=not page.next_token)):
+                        return
+            self.owned_numbers = owned
+        except Exception as exc:  # noqa: BLE001
+            target.post_message(BackendFailed("Counting the pools", describe_error(exc), exc))
 
     async def ensure_backend(self, target: Screen) -> bool:
         """A backend handed over unopened (tui.launch.DeferredSandbox: 10 full pools take 0.4 s to
@@ -223,15 +324,17 @@ class ProxyPoolApp(App):
             return False
         return True
 
-    @work(group="pages", exit_on_error=False)
-    async def load_page(self, target: Screen, service_sid: str, index: int, token: str | None,
-                        prefetch: bool = False, tag: int = 0) -> None:
+    @work(group="pool", exclusive=True, exit_on_error=False)
+    async def read_pool(self, target: Screen, service_sid: str, generation: int) -> None:
+        """The whole pool, 100 numbers a request (Twilio's most), each part posted as it arrives:
+        the first page is usable at once. Ends when the pool does or the screen is gone."""
         try:
-            page = await self.backend.list_numbers(service_sid, self.page_size, token)
+            async with aclosing(every_page(self.backend.list_numbers, service_sid)) as pages:
+                async for page in pages:
+                    if not target.post_message(PoolChunk(generation, list(page.items), done=not page.next_token)):
+                        return
         except Exception as exc:  # noqa: BLE001
-            target.post_message(PageFailed(index, describe_error(exc), prefetch, tag))
-            return
-        target.post_message(PageLoaded(index, list(page.items), page.next_token, prefetch, tag))
+            target.post_message(PoolReadFailed(generation, describe_error(exc)))
 
     @work(group="stats", exit_on_error=False)
     async def load_stats(self, target: Screen, service_sid: str) -> None:
@@ -281,11 +384,6 @@ class ProxyPoolApp(App):
                            "Listing the account's numbers")
         await self.messaging_note()
 
-    @work(group="scan", exclusive=True, exit_on_error=False)
-    async def scan_pool(self, target: Screen, service_sid: str) -> None:
-        """Every number of a pool, a page at a time (the filter searches the whole pool)."""
-        await self._stream(target, self.backend.list_numbers, (service_sid,), PoolScanned, "Searching the pool")
-
     @staticmethod
     async def _stream(target: Screen, list_page: Any, args: tuple, message: Any, action: str) -> None:
         """Post a whole paged list to `target`, a page a message, until the end or the screen is gone."""
@@ -298,24 +396,128 @@ class ProxyPoolApp(App):
             target.post_message(BackendFailed(action, describe_error(exc), exc))
 
     @work(group="bulk", exclusive=True, exit_on_error=False)
-    async def run_bulk(self, target: Screen, operation: str, numbers: list[PhoneNumber],
-                       reserve: bool = True) -> None:
-        """One operation ("reserve" or "remove") over many numbers, one outcome per number."""
-        total = len(numbers)
-        for done, number in enumerate(numbers, start=1):
-            async with self._mutations:
-                try:
-                    if operation == "remove":
-                        await self.backend.remove_number(number.service_sid, number.sid)
-                        outcome = BulkOutcome(number, True, "removed")
-                    else:
-                        saved = await self.backend.set_reserved(number.service_sid, number.sid, reserve)
-                        outcome = BulkOutcome(saved, True, "reserved" if reserve else "unreserved")
-                except Exception as exc:  # noqa: BLE001
-                    report = describe_error(exc)
-                    code = f"{report.code} " if report.code else ""
-                    outcome = BulkOutcome(number, False, f"{code}{report.message}")
-            target.post_message(BulkStep(outcome, done, total))
+    async def run_bulk(self, target: Screen, operation: str, numbers: list[PhoneNumber]) -> None:
+        """"reserve", "unreserve" or "remove" over many numbers, one outcome per number: on the
+        sandbox one transaction for all the successes (tui.core.seam.each_outcome)."""
+        by_sid = {n.sid: n for n in numbers}
+        service_sid = numbers[0].service_sid if numbers else ""
+        done = 0
+        async with self._mutations:
+            try:
+                async with aclosing(each_outcome(self.backend, operation, service_sid, list(by_sid))) as batches:
+                    async for batch in batches:
+                        done += len(batch)
+                        target.post_message(BulkStep([bulk_outcome(by_sid[sid], operation, outcome)
+                                                      for sid, outcome in batch], done, len(by_sid)))
+            except Exception as exc:  # noqa: BLE001 - the transaction failed: nothing of it was saved
+                left = list(by_sid.values())[done:]
+                target.post_message(BulkStep([bulk_outcome(n, operation, exc) for n in left], len(by_sid),
+                                             len(by_sid)))
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def export_rows(self, target: Screen, path: str, numbers: list[PhoneNumber]) -> None:
+        """The rows shown, as CSV or JSON (by the extension), written to `path`; Exported says where."""
+        from tui.state.export import ExportError, format_for, render
+
+        full = Path(path).expanduser()
+        try:
+            fmt = format_for(full)
+            text = render(numbers, fmt)
+            full = full if full.is_absolute() else Path.cwd() / full
+            await asyncio.to_thread(full.write_text, text, encoding="utf-8")
+        except ExportError as exc:
+            target.post_message(ExportFailed(path, str(exc)))
+            return
+        except OSError as exc:
+            target.post_message(ExportFailed(path, f"cannot write {full}: {exc.strerror or exc}"))
+            return
+        target.post_message(Exported(str(full), len(numbers), fmt))
+
+    # -- contexts: other worlds, opened without leaving the app (:ctx) -------------------------------
+
+    def choose_context(self, target: Screen, name: str | None) -> None:
+        """:ctx lists the contexts to pick from; :ctx NAME switches to that one."""
+        if self.worlds is None:
+            self.notify("Contexts come with the proxy-pool command (this app was made without them).",
+                        title="Contexts", severity="warning", timeout=6)
+            return
+        self.list_contexts(name)
+
+    @work(group="context", exclusive=True, exit_on_error=False)
+    async def list_contexts(self, wanted: str | None = None, show: bool = True) -> None:
+        from tui.contexts import available
+
+        if self.worlds is not None:
+            contexts = await asyncio.to_thread(available, self.worlds)
+            self.known_contexts = contexts
+            self.post_message(ContextsListed(contexts, wanted, show))
+
+    def on_contexts_listed(self, message: ContextsListed) -> None:
+        from tui.contexts import named
+        from tui.screens.contexts import ContextScreen
+
+        if message.wanted is None:
+            if message.show:
+                path = getattr(self.backend, "path", None)
+                self.push_screen(ContextScreen(message.contexts, Path(path).resolve() if path else None),
+                                 self.context_chosen)
+            return
+        context = named(message.contexts, message.wanted)
+        if context is None:
+            names = ", ".join(c.name for c in message.contexts)
+            self.notify(f"No context {message.wanted!r}: {names}", title="Contexts", severity="error", timeout=8)
+            return
+        self.open_context(context)
+
+    def context_chosen(self, context: Context | None) -> None:
+        if context is not None:
+            self.open_context(context)
+
+    @work(group="context", exclusive=True, exit_on_error=False)
+    async def open_context(self, context: Context) -> None:
+        """Open the context's backend (as `proxy-pool` would), then switch the whole app to it."""
+        from tui.contexts import open_context
+
+        assert self.worlds is not None
+        try:
+            backend = await asyncio.to_thread(open_context, self.worlds, context)
+        except Exception as exc:  # noqa: BLE001 - LaunchError's text is the one line to show
+            self.post_message(ContextFailed(context.name, str(exc) or type(exc).__name__))
+            return
+        await self.switch_world(backend)
+
+    def on_context_failed(self, message: ContextFailed) -> None:
+        self.notify(f"Could not open {message.name}: {message.reason}", title="Contexts", severity="error",
+                    timeout=10)
+
+    async def switch_world(self, backend: Any) -> None:
+        """Leave every screen, close the old backend, and start over on `backend` from the Services."""
+        from tui.screens.services import ServicesScreen
+
+        old = self.backend
+        for group in WORLD_GROUPS:  # every worker on the old backend (not this one, of the "context" group)
+            self.workers.cancel_group(self, group)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.backend = backend
+        self.opened_backend = True
+        self.world = world_of(backend, read_only=self.world.read_only)
+        self.service_names, self.pool_counts, self.owned_numbers = {}, {}, None
+        self.simulations = Simulations()
+        await close_backend(old)
+        await self.push_screen(ServicesScreen(self.world))
+        self.notify(f"Now in {self.world.badge.strip()}", title="Context", timeout=6)
+        self.remember_world()
+        self.list_contexts(show=False)
+
+    @work(group="remember", exit_on_error=False, thread=True)
+    def remember_world(self) -> None:
+        """A sandbox opened goes first in the recent sandboxes (:ctx lists them)."""
+        from tui.contexts import remember_sandbox
+
+        path = getattr(self.backend, "path", None)
+        if self.world.kind == "sandbox" and path is not None and self.worlds is not None:
+            remember_sandbox(Path(path))
 
     # -- the pool in motion: Simulate, the sessions holding a number, draining -----------------------
 
@@ -691,15 +893,49 @@ class ProxyPoolApp(App):
         target.post_message(MessagingAdded(service, outcomes))
 
 
+def bulk_outcome(number: PhoneNumber, operation: str, outcome: Any) -> BulkOutcome:
+    """One number's outcome as the bulk screen lists it."""
+    if isinstance(outcome, BaseException):
+        report = describe_error(outcome)
+        code = f"{report.code} " if report.code else ""
+        return BulkOutcome(number, False, f"{code}{report.message}")
+    done = {"remove": "removed", "reserve": "reserved", "unreserve": "unreserved"}[operation]
+    return BulkOutcome(number if outcome is None else outcome, True, done)
+
+
+async def close_backend(backend: Any) -> None:
+    """Close a backend the app lets go of (a sandbox releases its lock); a failure to close is no error."""
+    try:
+        close = getattr(backend, "close", None)
+        if callable(close):
+            await asyncio.to_thread(close)
+        else:
+            await backend.aclose()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def world_of(backend: Any, *, read_only: bool = False, label: str | None = None) -> WorldInfo:
+    """Which world a backend is: SANDBOX with the masked account SID and the file; LIVE with the
+    masked SID, and the host when its calls go somewhere other than Twilio (--base-url)."""
+    kind = "live" if getattr(backend, "kind", "sandbox") == "live" else "sandbox"
+    if label is None:
+        sid = mask_sid(getattr(backend, "account_sid", None))
+        path: Any = getattr(backend, "path", None)
+        hosts: Any = getattr(backend, "hosts", None)
+        if kind == "sandbox" and path:
+            label = f"{sid} {path}"
+        elif kind == "live" and getattr(hosts, "overridden", False):
+            label = f"{sid} @ {urlsplit(hosts.proxy).netloc}"
+        else:
+            label = sid
+    return WorldInfo(kind=kind, label=label, read_only=read_only)
+
+
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
                world_label: str | None = None, startup_note: str | None = None,
-               calm_errors: bool = False) -> ProxyPoolApp:
+               calm_errors: bool = False, worlds: Worlds | None = None) -> ProxyPoolApp:
     """The app over `backend`; world_label defaults to the masked account SID (and the sandbox path)."""
-    kind = "live" if getattr(backend, "kind", "sandbox") == "live" else "sandbox"
-    if world_label is None:
-        path: Any = getattr(backend, "path", None)
-        sid = mask_sid(getattr(backend, "account_sid", None))
-        world_label = f"{sid} {path}".strip() if kind == "sandbox" and path else sid
-    world = WorldInfo(kind=kind, label=world_label, read_only=read_only)
+    world = world_of(backend, read_only=read_only, label=world_label)
     return ProxyPoolApp(backend, world=world, page_size=page_size, startup_note=startup_note,
-                        calm_errors=calm_errors)
+                        calm_errors=calm_errors, worlds=worlds)

@@ -4,6 +4,8 @@
     proxy-pool --sandbox PATH          the app on a given sandbox file
     proxy-pool --live                  the app on the live Twilio API
     proxy-pool sandbox init|show|serve|scenarios|reset   manage sandbox files (and run a class)
+    proxy-pool services list           the account's Services, for scripts (tui/commands.py)
+    proxy-pool numbers list|add|reserve|unreserve|remove   a pool's numbers, for scripts
 """
 
 from __future__ import annotations
@@ -89,7 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
                                         "the same seed, the same SIDs and credentials); a class folder: "
                                         "every trainee's.")
     reset.add_argument("path", metavar="PATH")
+    add_script_commands(sub)
     return parser
+
+
+def add_script_commands(sub: argparse._SubParsersAction) -> None:
+    """`services` and `numbers`: the pool for scripts (tui/commands.py), with the app's world flags."""
+    from tui.commands import add_parsers
+
+    add_parsers(sub)
 
 
 # -- a training class: trust of a TLS server, serving a class, copying a live account -----------------
@@ -147,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         return run_sandbox(args)
+    if args.command in ("services", "numbers"):
+        from tui.commands import run
+
+        return run(args)
     from tui.launch import run_app
 
     return run_app(args)

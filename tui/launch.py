@@ -148,6 +148,14 @@ def close_backend(backend: Any) -> None:
         pass
 
 
+def worlds(args: argparse.Namespace) -> Any:
+    """How the app opens another world from inside (:ctx): these very openers (tui/contexts.py)."""
+    from tui.contexts import Worlds
+
+    return Worlds(default_sandbox_path(), open_sandbox, open_live, has_live_credentials,
+                  getattr(args, "base_url", None))
+
+
 def run_app(args: argparse.Namespace) -> int:
     from tui.app import create_app
 
@@ -161,7 +169,8 @@ def run_app(args: argparse.Namespace) -> int:
     app = None
     try:
         app = create_app(backend, read_only=bool(getattr(args, "read_only", False)),
-                         page_size=getattr(args, "page_size", 50) or 50, startup_note=note, calm_errors=True)
+                         page_size=getattr(args, "page_size", 50) or 50, startup_note=note, calm_errors=True,
+                         worlds=worlds(args))
         app.run()
     except KeyboardInterrupt:
         return 130

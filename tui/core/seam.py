@@ -228,3 +228,56 @@ class MessagingBackend(Protocol):
         """Which Messaging Service each number is in (the live backend reads it once a session and
         keeps it; a failure to read it is an index with a note, never an exception)."""
         ...
+
+
+# -- bulk changes over many pool numbers -------------------------------------------------------------
+# A backend that can make many changes as one transaction (the sandbox) implements BulkBackend; any
+# other is asked one number at a time. `each_outcome` is the one loop both the app and the
+# `proxy-pool numbers` commands use.
+
+@runtime_checkable
+class BulkBackend(Protocol):
+    """Many pool changes in one transaction for their successes. Each outcome, in the order asked, is
+    the PhoneNumber (add, reserve) or None (remove), or the ProxyError that refused that one."""
+
+    async def bulk_add(self, service_sid: str,
+                       entries: list[tuple[str | None, str | None, bool]]) -> list[Any]: ...
+
+    async def bulk_set_reserved(self, service_sid: str, sids: list[str], is_reserved: bool) -> list[Any]: ...
+
+    async def bulk_remove(self, service_sid: str, sids: list[str]) -> list[Any]: ...
+
+
+BULK_OPERATIONS = ("add", "reserve", "unreserve", "remove")
+
+
+async def each_outcome(backend: Any, operation: str, service_sid: str,
+                       items: list[Any]) -> AsyncIterator[list[tuple[Any, Any]]]:
+    """(item, outcome) pairs of `operation` over `items`: SIDs (reserve, unreserve, remove) or
+    (SID, E.164, reserved?) entries (add). A BulkBackend answers all at once (one batch); any other
+    backend one item a batch. An outcome is a resource, None (removed), or the exception that
+    refused that item; a failure of the whole transaction is raised."""
+    if operation not in BULK_OPERATIONS:
+        raise ValueError(f"no bulk operation {operation!r}")
+    if isinstance(backend, BulkBackend):
+        if operation == "add":
+            outcomes = await backend.bulk_add(service_sid, items)
+        elif operation == "remove":
+            outcomes = await backend.bulk_remove(service_sid, items)
+        else:
+            outcomes = await backend.bulk_set_reserved(service_sid, items, operation == "reserve")
+        yield list(zip(items, outcomes, strict=True))
+        return
+    for item in items:
+        try:
+            if operation == "add":
+                sid, phone_number, is_reserved = item
+                outcome: Any = await backend.add_number(service_sid, sid=sid, phone_number=phone_number,
+                                                        is_reserved=is_reserved)
+            elif operation == "remove":
+                outcome = await backend.remove_number(service_sid, item)
+            else:
+                outcome = await backend.set_reserved(service_sid, item, operation == "reserve")
+        except Exception as exc:  # noqa: BLE001 - one item's refusal (or network failure) is its outcome
+            outcome = exc
+        yield [(item, outcome)]

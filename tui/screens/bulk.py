@@ -9,7 +9,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Log, ProgressBar, Static
 
-from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
 from tui.screens.messages import BulkOutcome, BulkStep
 
@@ -20,19 +19,18 @@ class BulkScreen(ModalScreen[list[BulkOutcome]]):
         Binding("enter", "close", "Close", show=False),
     ]
 
-    def __init__(self, operation: str, numbers: list[PhoneNumber], reserve: bool = True):
+    VERBS = {"remove": "Removing", "reserve": "Reserving", "unreserve": "Unreserving"}
+
+    def __init__(self, operation: str, numbers: list[PhoneNumber]):
         super().__init__()
-        self.operation = operation
+        self.operation = operation  # "reserve", "unreserve" or "remove"
         self.numbers = numbers
-        self.reserve = reserve
         self.outcomes: list[BulkOutcome] = []
         self.finished = False
 
     @property
     def verb(self) -> str:
-        if self.operation == "remove":
-            return "Removing"
-        return "Reserving" if self.reserve else "Unreserving"
+        return self.VERBS[self.operation]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="bulk"):
@@ -42,14 +40,14 @@ class BulkScreen(ModalScreen[list[BulkOutcome]]):
             yield Static("Working… escape stops after the current number.", id="bulk-summary")
 
     def on_mount(self) -> None:
-        self.app.run_bulk(self, self.operation, self.numbers, self.reserve)
+        self.app.run_bulk(self, self.operation, self.numbers)
 
     def on_bulk_step(self, message: BulkStep) -> None:
-        outcome = message.outcome
-        self.outcomes.append(outcome)
-        mark = "ok  " if outcome.ok else "FAIL"
-        self.query_one(Log).write_line(
-            f"{mark} {format_international(outcome.number.phone_number):<18} {outcome.detail}")
+        self.outcomes.extend(message.outcomes)
+        # E.164, as Twilio and the scripts write numbers (formatting 500 costs as much as saving them)
+        self.query_one(Log).write_lines(
+            f"{'ok  ' if o.ok else 'FAIL'} {o.number.phone_number:<16} {o.number.sid}  {o.detail}"
+            for o in message.outcomes)
         self.query_one(ProgressBar).update(progress=message.done)
         if message.done == message.total:
             self.finish()

@@ -5,8 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+
+def key_label(words: str, key: str) -> Content:
+    """A button's words and its key, "Remove [y]": as plain content (as markup, [y] would vanish)."""
+    return Content(f"{words} [{key}]")
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,11 +33,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm -danger" if self.danger else "confirm"):
-            yield Static(self.title_text, id="dialog-title")
+            yield Static(Content(self.title_text), id="dialog-title")
             yield Static(self.body, id="confirm-body", markup=False)
             with Horizontal(id="dialog-buttons"):
-                yield Button(f"{self.yes} [y]", id="yes", variant="error" if self.danger else "primary")
-                yield Button(f"{self.no} [n]", id="no")
+                yield Button(key_label(self.yes, "y"), id="yes", variant="error" if self.danger else "primary")
+                yield Button(key_label(self.no, "n"), id="no")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -6,6 +6,7 @@ Workers (in tui/app.py) do the I/O; a screen only reacts to these messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -57,33 +58,47 @@ class BackendFailed(Message):
 
 
 class ServicesLoaded(Message):
-    def __init__(self, services: list[Service], stats: dict[str, PoolStats]):
+    """The account's Services; their counts follow one by one (PoolCounted)."""
+
+    def __init__(self, services: list[Service], stats: dict[str, PoolStats] | None = None):
         super().__init__()
         self.services = services
+        self.stats = stats or {}
+
+
+class PoolCounted(Message):
+    """One Service's pool counts (the Services screen fills them in as they arrive)."""
+
+    def __init__(self, stats: PoolStats):
+        super().__init__()
         self.stats = stats
 
 
-class PageLoaded(Message):
-    """One page of a pool; `index` is the page's position, `prefetch` when nobody asked to see it yet,
-    `tag` the screen's cache generation when it was asked for (a reply to an older one is dropped)."""
+class AccountCounted(Message):
+    """How many numbers the account owns (IncomingPhoneNumbers), counted so far; `done` at the end."""
 
-    def __init__(self, index: int, numbers: list[PhoneNumber], next_token: str | None, prefetch: bool,
-                 tag: int = 0):
+    def __init__(self, owned: int, done: bool):
         super().__init__()
-        self.tag = tag
-        self.index = index
+        self.owned = owned
+        self.done = done
+
+
+class PoolChunk(Message):
+    """Another part of a read of a whole pool (100 numbers a request); `generation` tags the read
+    (a chunk of an older one is dropped), `done` on the last."""
+
+    def __init__(self, generation: int, numbers: list[PhoneNumber], done: bool):
+        super().__init__()
+        self.generation = generation
         self.numbers = numbers
-        self.next_token = next_token
-        self.prefetch = prefetch
+        self.done = done
 
 
-class PageFailed(Message):
-    def __init__(self, index: int, report: ErrorReport, prefetch: bool, tag: int = 0):
+class PoolReadFailed(Message):
+    def __init__(self, generation: int, report: ErrorReport):
         super().__init__()
-        self.tag = tag
-        self.index = index
+        self.generation = generation
         self.report = report
-        self.prefetch = prefetch
 
 
 class StatsLoaded(Message):
@@ -136,15 +151,6 @@ class AccountNumbersLoaded(Message):
         self.done = done
 
 
-class PoolScanned(Message):
-    """Another batch of a whole-pool scan (for the filter); `done` on the last one."""
-
-    def __init__(self, numbers: list[PhoneNumber], done: bool):
-        super().__init__()
-        self.numbers = numbers
-        self.done = done
-
-
 @dataclass(frozen=True, slots=True)
 class BulkOutcome:
     number: PhoneNumber
@@ -153,8 +159,43 @@ class BulkOutcome:
 
 
 class BulkStep(Message):
-    def __init__(self, outcome: BulkOutcome, done: int, total: int):
+    """Outcomes of a bulk operation: one number's at a time (live), or all at once (the sandbox's
+    one transaction); `done` of `total` attempted so far."""
+
+    def __init__(self, outcomes: list[BulkOutcome], done: int, total: int):
         super().__init__()
-        self.outcome = outcome
+        self.outcomes = outcomes
         self.done = done
         self.total = total
+
+
+class Exported(Message):
+    def __init__(self, path: str, count: int, fmt: str):
+        super().__init__()
+        self.path = path
+        self.count = count
+        self.fmt = fmt
+
+
+class ExportFailed(Message):
+    def __init__(self, path: str, reason: str):
+        super().__init__()
+        self.path = path
+        self.reason = reason
+
+
+class ContextsListed(Message):
+    """The contexts there are; `wanted`: the name :ctx asked for (None: let the user pick, when `show`)."""
+
+    def __init__(self, contexts: list[Any], wanted: str | None = None, show: bool = True):
+        super().__init__()
+        self.contexts = contexts
+        self.wanted = wanted
+        self.show = show
+
+
+class ContextFailed(Message):
+    def __init__(self, name: str, reason: str):
+        super().__init__()
+        self.name = name
+        self.reason = reason

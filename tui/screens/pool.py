@@ -1,9 +1,11 @@
-"""One Service's pool, a page at a time: reserve, remove, add, mark, filter; and the pool in
-motion: v (the sessions holding a number), s (Simulate), D (drain).
+"""One Service's whole pool: page, sort, filter, jump, mark, export; reserve, remove, add; and the
+pool in motion: v (the sessions holding a number), s (Simulate), D (drain).
 
-Pages are cached by position with the token that fetches each (tui/state/page_cache.py);
-the next page is prefetched as soon as one is shown, so `n` usually costs nothing. A
-mutation shows at once (optimistically) and rolls back if the backend refuses.
+The screen holds the complete pool (tui/state/pool_view.py): the app's worker reads it 100 a
+request and posts each part as it arrives, so the first page is usable at once and the rest
+streams in with its progress on the pager line. Paging, sorting, filtering and exporting are
+the view's, over all of it. A change made here shows at once (a reservation optimistically, rolled
+back if refused) and every count on screen (gauges, in use) follows it.
 
 Draining, as Twilio advises for a number in use: reserve it (no new session gets it), wait
 until its in_use reaches 0, then remove it. The wait shows in the row and the detail pane;
@@ -19,23 +21,22 @@ from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber, PoolStats, Service
-from tui.screens.add_number import AddNumberScreen, AddRequest
+from tui.screens.add_number import AddNumberScreen
 from tui.screens.bulk import BulkScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.messages import (
     BackendFailed,
     BulkOutcome,
-    NumberAdded,
+    Exported,
+    ExportFailed,
     NumberRemoved,
-    PageFailed,
-    PageLoaded,
-    PoolScanned,
+    PoolChunk,
+    PoolReadFailed,
     RemoveFailed,
     ReservationFailed,
     ReservationSaved,
@@ -46,16 +47,33 @@ from tui.screens.pool_texts import (
     bulk_plan,
     drain_body,
     drain_offer_body,
+    numbers_phrase,
     pager_text,
+    read_only_text,
     remove_body,
 )
+from tui.screens.raw_view import RawViewScreen
 from tui.screens.sessions_view import SessionsViewScreen
 from tui.screens.traffic_messages import DrainFailed, DrainFinished, DrainProgress
+from tui.state.command_line import (
+    POOL_COMMANDS,
+    Command,
+    CommandError,
+    ContextCommand,
+    ExportCommand,
+    FilterCommand,
+    GoCommand,
+    JumpCommand,
+    MarkCommand,
+    PageCommand,
+    SortCommand,
+    parse,
+)
 from tui.state.drains import Drains
 from tui.state.marks import Marks
-from tui.state.page_cache import Arrival, PageCache, Where
 from tui.state.pending import PendingReservations, stats_after
-from tui.state.pool_filter import PoolFilter, Redraw
+from tui.state.pool_query import Query, Sort, next_sort, next_state
+from tui.state.pool_view import Move, PoolView
 from tui.widgets.cells import (
     capabilities_tag,
     drain_status,
@@ -65,168 +83,177 @@ from tui.widgets.cells import (
     mark_cell,
     reserved_cell,
 )
+from tui.widgets.command_line import CommandBar
 from tui.widgets.gauge import PoolGauges
+from tui.widgets.keys import Key, bind_keys
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
-COLUMNS = [
-    Column("", "mark", 1), Column("Number", "number", 17), Column("Friendly name", "friendly", 22),
-    Column("Country", "country", 7), Column("Caps", "caps", 7), Column("Reserved", "reserved", 9),
-    Column("In use", "in_use", 6), Column("SID", "sid", 34), Column("Added", "added", 10),
+COLUMNS = [  # priority: the higher goes first when the width runs out (0 always stays)
+    Column("", "mark", 1), Column("Number", "number", 17), Column("Friendly name", "friendly", 14, flex=True),
+    Column("Country", "country", 8, 1), Column("Caps", "caps", 7, 3), Column("Reserved", "reserved", 9),
+    Column("In use", "in_use", 7), Column("SID", "sid", 34, 2), Column("Added", "added", 10, 4),
+    Column("Updated", "updated", 16, 5),
 ]
 
-# Keys that change the account: not registered at all under --read-only.
-MUTATING_BINDINGS = (
-    ("r", "toggle_reserved", "Reserve/unreserve"),
-    ("d,delete", "remove", "Remove"),
-    ("a", "add", "Add number"),
-)
-# The pool in motion: in the palette and the help, not in the footer (it is full at 130 columns).
-TRAFFIC_BINDINGS = (("v", "sessions", "Sessions holding the number"), ("s", "simulate", "Simulate traffic"))
-DRAIN_BINDING = ("D", "drain", "Drain (reserve, remove at in_use 0)")  # mutating
-MESSAGING_BINDING = ("M", "add_to_messaging", "Add to Messaging Service…")  # mutating, sandbox only
+
+def pool_keys(read_only: bool) -> list[Key]:
+    """Every key of the pool screen; the footer shows by rank what the width allows."""
+    guard = "read_only" if read_only else None
+    return [
+        Key("n", "next_page", "Next", 0, title="Next page"),
+        Key("p", "previous_page", "Prev", 0, title="Previous page"),
+        Key("r", f"{guard}('reserve')" if guard else "toggle_reserved", "Reserve", 0 if not read_only else None,
+            title="Reserve/unreserve"),
+        Key("d,delete", f"{guard}('remove')" if guard else "remove", "Remove", 0 if not read_only else None,
+            title="Remove"),
+        Key("a", f"{guard}('add')" if guard else "add", "Add", 0 if not read_only else None, title="Add number"),
+        Key("space", "mark", "Mark", 0, title="Mark"),
+        Key("slash", "filter", "Filter", 0, "/", title="Filter"),
+        Key("colon", "command", "Cmd", 0, ":", title="Command mode (:sort, :filter, :page, :export, ...)"),
+        Key("escape", "back", "Back", 1, title="Back"),
+        Key("question_mark", "app.help", "Keys", 0, "?", title="Keys"),
+        Key("q", "app.quit", "Quit", 0, title="Quit"),
+        Key("enter", "raw", "JSON", 1, title="The number's Twilio JSON and sessions"),
+        Key("f", "state_filter", "State", 1, title="Filter by state: reserved, unreserved, in use, free, ..."),
+        Key("o", "sort_next", "Sort", 1, title="Sort by the next column"),
+        Key("ctrl+r", "refresh", "Refresh", 1, title="Refresh"),
+        Key("s", "simulate", "Simulate", 1, title="Simulate traffic"),
+        Key("v", "sessions", "Sessions", 1, title="Sessions holding the number"),
+        Key("D", f"{guard}('drain')" if guard else "drain", "Drain", 1 if not read_only else None,
+            title="Drain (reserve, remove at in_use 0)"),
+        Key("O", "sort_reverse", "Reverse", 2, title="Reverse the sort"),
+        Key("g", "first_page", "First", 2, title="First page"),
+        Key("G", "last_page", "Last", 2, title="Last page"),
+        Key("y", "copy_number", "Copy", 2, title="Copy the number"),
+        Key("Y", "copy_sid", "Copy SID", 3, title="Copy the SID"),
+        Key("asterisk", "mark_all", "Mark all", 3, "*", title="Mark every number shown"),
+        Key("V", "mark_range", "Mark range", 3, title="Mark from the last marked to here"),
+        Key("M", f"{guard}('messaging')" if guard else "add_to_messaging", "Messaging",
+            4 if not read_only else None, title="Add to a Messaging Service… (sandbox)"),
+        Key("U", "unmark", "Unmark", 3, title="Clear the marks"),
+    ]
 
 
 class PoolScreen(Screen):
     AUTO_FOCUS = "#numbers"
-    BINDINGS = [
-        Binding("n", "next_page", "Next page"),
-        Binding("p", "previous_page", "Prev page"),
-        Binding("space", "mark", "Mark"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "back", "Back"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
-    ]
 
     def __init__(self, service: Service, world: WorldInfo, page_size: int, stats: PoolStats | None = None):
         super().__init__()
         self.service = service
         self.world = world
-        self.page_size = page_size
-        self.stats = stats
-        if not world.read_only:
-            for keys, action, description in MUTATING_BINDINGS:
-                self._bindings.bind(keys, action, description)
-        for keys, action, description in TRAFFIC_BINDINGS + (() if world.read_only else (DRAIN_BINDING,
-                                                                                        MESSAGING_BINDING)):
-            self._bindings.bind(keys, action, description, show=False)
-        self.cache = PageCache(page_size)  # the server's pages
-        self.filter = PoolFilter(page_size)  # the whole-pool filter
+        self.stats = stats  # the counts shown until the read of the pool is done (then the view's)
         self.marks = Marks()
-        self.pending = PendingReservations()  # reservation changes shown, not yet saved
         self.drains = Drains()
+        self.pending = PendingReservations()  # reservation changes shown, not yet saved
+        self.view = PoolView(page_size, marked=self.marks, draining=self.drains)
         self.rows: list[PhoneNumber] = []  # the rows on screen
         self.refresh_on_resume = False  # back from Simulate: in_use changed everywhere
+        self.keys = pool_keys(world.read_only)
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         s = self.service
         yield WorldBar(self.world, f"Services › {s.unique_name}")
-        yield Static(
-            f"[b]{s.unique_name}[/b]  {s.sid}   number selection: {s.number_selection_behavior}   "
-            f"geo match: {s.geo_match_level}   default TTL: {format_ttl(s.default_ttl)}",
-            id="service-summary", markup=True,
-        )
+        summary = Text.assemble((s.unique_name, "bold"), f"  {s.sid}  selection {s.number_selection_behavior} · "
+                                f"geo {s.geo_match_level} · TTL {format_ttl(s.default_ttl)}")
+        yield Static(summary, id="service-summary")
         yield PoolGauges(id="gauges")
-        yield Input(placeholder="Filter the pool by number, friendly name or country (enter: keep, escape: clear)",
+        yield Input(placeholder="Filter by number, friendly name, country or SID (enter: keep, escape: clear)",
                     id="filter")
         yield PoolTable(COLUMNS, id="numbers")
         yield Static("", id="pager")
+        yield CommandBar(self.app.command_history, allowed=POOL_COMMANDS, names=self.command_names)
         yield NumberDetail(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # the Services screen's counting pages whole pools (live): it gives way to this pool's read,
+        # which would otherwise wait behind it for Twilio's 30 requests a second
+        self.app.workers.cancel_group(self.app, "services")
+        bind_keys(self, self.keys, self.app.size.width)
         table = self.query_one(PoolTable)
         if self.stats:
             self.query_one(PoolGauges).show(self.stats)
         table.focus()
         table.loading = True
-        self.request(0, prefetch=False)
-        self.app.load_stats(self, self.service.sid)
+        self.read()
         self.update_pager()
 
-    # -- loading pages ---------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        bind_keys(self, self.keys, self.size.width)
 
-    def request(self, index: int, prefetch: bool) -> None:
-        if self.cache.start(index):
-            self.app.load_page(self, self.service.sid, index, self.cache.token(index), prefetch,
-                               self.cache.generation)
+    def on_unmount(self) -> None:
+        self.app.workers.cancel_group(self.app, "pool")
 
-    def prefetch(self) -> None:
-        following = self.cache.prefetch_index()
-        if following is not None:
-            self.request(following, prefetch=True)
+    # -- reading the pool ------------------------------------------------------------------------
 
-    def goto(self, index: int, cursor: int | str = "top") -> None:
-        if self.filter.active:
-            self.goto_found(index, cursor)
-            return
-        where = self.cache.locate(index)
-        if where is Where.BEFORE_FIRST:
-            self.notify("This is the first page.", timeout=2)
-        elif where is Where.AFTER_LAST:
-            self.notify("This is the last page.", timeout=2)
-        elif where is Where.CACHED:
-            self.cache.index = index
-            self.show(self.cache.pages[index], cursor)
-            self.prefetch()
-        elif where is Where.FETCH:
-            self.cache.wait_for(index, cursor)
-            self.query_one(PoolTable).loading = True
-            self.request(index, prefetch=False)
+    def read(self) -> None:
+        """Read the whole pool (again); sandbox counts come at once, live ones with the read."""
+        generation = self.view.begin()
+        self.app.read_pool(self, self.service.sid, generation)
+        if self.world.kind == "sandbox":
+            self.app.load_stats(self, self.service.sid)
+
+    def on_pool_chunk(self, message: PoolChunk) -> None:
+        if not self.view.arrived(message.generation, message.numbers, message.done):
             self.update_pager()
-
-    def on_page_loaded(self, message: PageLoaded) -> None:
-        if not self.cache.is_current(message.tag):
             return
-        arrival = self.cache.loaded(message.index, message.numbers, message.next_token)
-        if arrival is Arrival.GONE_WHILE_WAITING:
-            self.goto(message.index - 1, "bottom")
-        elif arrival is Arrival.SHOW:
-            self.query_one(PoolTable).loading = False
-            if not self.filter.active:
-                self.show(message.numbers, self.cache.cursor_on_show)
-            self.prefetch()
-        elif arrival is Arrival.STORED:
-            self.update_pager()
+        if self.view.done:
+            self.update_counts()
+        self.redraw()
 
-    def on_page_failed(self, message: PageFailed) -> None:
-        if not self.cache.is_current(message.tag):
+    def on_pool_read_failed(self, message: PoolReadFailed) -> None:
+        if not self.view.failed(message.generation):
             return
-        if not self.cache.failed(message.index, message.prefetch):
-            return  # a prefetch: the page is asked for again when someone wants to see it
-        self.query_one(PoolTable).loading = False
-        self.notify(f"Loading page {message.index + 1}: {message.report.text}", title=message.report.title,
-                    severity="error", timeout=10)
-        self.update_pager()
-
-    def reload(self, cursor: int | str | None = None) -> None:
-        """Drop every cached page after a change and fetch the current one again (tokens stay valid)."""
-        self.cache.reset(self.query_one(PoolTable).cursor_row if cursor is None else cursor)
-        self.request(self.cache.index, prefetch=False)
+        report = message.report
+        self.notify(f"Reading the pool stopped after {numbers_phrase(len(self.view.numbers))}: {report.text}",
+                    title=report.title, severity="error", timeout=10)
+        self.redraw()
 
     def on_stats_loaded(self, message: StatsLoaded) -> None:
-        before = self.stats
-        self.stats = message.stats
-        self.query_one(PoolGauges).show(message.stats)
-        if before is not None and message.stats.warning and not before.warning:
-            which = "reserved" if message.stats.reserved_warning else "unreserved"
-            self.notify(f"The pool's {which} numbers are at 85 % of Twilio's limit.",
-                        title="80624: Approaching Maximum Number Pool Size", severity="warning", timeout=8)
-        self.update_pager()
+        if not self.view.done:  # once read, the pool's counts are the view's (and follow every change)
+            self.show_counts(message.stats)
 
     def on_backend_failed(self, message: BackendFailed) -> None:
         self.app.notify_error(message.action, message.error)
 
+    # -- counts ------------------------------------------------------------------------------------
+
+    def update_counts(self) -> None:
+        """Every count on screen from the pool as it is now (once read), else from the last counts."""
+        if self.view.done and not self.view.failed_read:
+            self.show_counts(self.view.counts(self.service.sid))
+        elif self.stats is not None:
+            self.show_counts(self.stats)
+
+    def show_counts(self, stats: PoolStats) -> None:
+        before = self.stats
+        self.stats = stats
+        self.app.pool_counts[self.service.sid] = stats
+        self.query_one(PoolGauges).show(stats)
+        if before is not None and stats.warning and not before.warning:
+            which = "reserved" if stats.reserved_warning else "unreserved"
+            self.notify(f"The pool's {which} numbers are at 85 % of Twilio's limit.",
+                        title="80624: Approaching Maximum Number Pool Size", severity="warning", timeout=8)
+        self.update_pager()
+
+    def count_change(self, was_reserved: bool, is_reserved: bool) -> None:
+        """A reservation changed: the counts follow (from the view once read, else step by one)."""
+        if self.view.done:
+            self.update_counts()
+        elif self.stats is not None:
+            self.show_counts(stats_after(self.stats, was_reserved, is_reserved))
+
     # -- the table ---------------------------------------------------------------------------------
 
-    def reserved_text(self, number: PhoneNumber) -> Text:
+    def reserved_text(self, number: PhoneNumber):
         return reserved_cell(number, number.sid in self.pending, number.sid in self.drains)
 
-    def cells(self, number: PhoneNumber) -> tuple:
-        return (
+    def cells(self, number: PhoneNumber) -> list:
+        return [
             mark_cell(number.sid in self.marks),
             format_international(number.phone_number),
             friendly_cell(number),
@@ -236,19 +263,38 @@ class PoolScreen(Screen):
             in_use_cell(number),
             number.sid,
             number.date_created.strftime("%Y-%m-%d"),
-        )
+            number.date_updated.strftime("%Y-%m-%d %H:%M"),
+        ]
 
     def show(self, rows: list[PhoneNumber], cursor: int | str = "top") -> None:
         table = self.query_one(PoolTable)
         self.rows = list(rows)
         table.clear()
-        table.add_rows([(number.sid, list(self.cells(number))) for number in self.rows])
+        table.add_rows([(number.sid, self.cells(number)) for number in self.rows])
         if self.rows:
             row = 0 if cursor == "top" else len(self.rows) - 1 if cursor == "bottom" else int(cursor)
             table.move_cursor(row=max(0, min(row, len(self.rows) - 1)), animate=False)
-        table.loading = False
+        table.loading = self.view.streaming and not self.rows and not self.view.page
+        table.show_sort(self.view.sort.column if self.view.sort else None,
+                        bool(self.view.sort and self.view.sort.descending))
         self.update_pager()
         self.update_detail()
+
+    def redraw(self, keep: str | None = None, cursor: int | str | None = None) -> None:
+        """Show the page as the view has it now; the cursor stays on the number it was on (or on
+        `keep`) when that is still on the page, else on the same row."""
+        rows = self.view.rows()
+        table = self.query_one(PoolTable)
+        current = self.highlighted()
+        keep = keep or (current.sid if current else None)
+        if rows == self.rows and cursor is None:  # the same numbers, unchanged
+            table.loading = False
+            self.update_pager()
+            return
+        sids = [n.sid for n in rows]
+        if cursor is None:
+            cursor = sids.index(keep) if keep in sids else table.cursor_row
+        self.show(rows, cursor)
 
     def highlighted(self) -> PhoneNumber | None:
         table = self.query_one(PoolTable)
@@ -267,16 +313,18 @@ class PoolScreen(Screen):
     def update_pager(self) -> None:
         total = self.stats.total if self.stats else None
         self.query_one("#pager", Static).update(
-            pager_text(self.cache, self.filter, total, len(self.rows), len(self.marks)))
+            pager_text(self.view, total, len(self.marks), self.world.read_only))
 
     def apply(self, number: PhoneNumber) -> None:
-        """Put a changed number everywhere it is shown or cached."""
-        self.cache.replace(number)
-        self.filter.replace(number)
+        """Put a changed number everywhere it is shown (it keeps its place in the rows)."""
+        self.view.replace(number)
         for i, old in enumerate(self.rows):
             if old.sid == number.sid:
                 self.rows[i] = number
         self.marks.replace(number)
+        self.repaint(number)
+
+    def repaint(self, number: PhoneNumber) -> None:
         table = self.query_one(PoolTable)
         if number.sid in table.rows:
             table.update_cell(number.sid, "reserved", self.reserved_text(number))
@@ -284,37 +332,81 @@ class PoolScreen(Screen):
             table.update_cell(number.sid, "mark", mark_cell(number.sid in self.marks))
         self.update_detail()
 
-    def forget(self, number: PhoneNumber) -> None:
-        """A removed number leaves every cache and the table."""
-        self.cache.drop(number.sid)
-        self.filter.drop(number.sid)
-        self.rows[:] = [n for n in self.rows if n.sid != number.sid]
-        self.marks.drop(number.sid)
-        table = self.query_one(PoolTable)
-        if number.sid in table.rows:
-            table.remove_row(number.sid)
-        self.update_detail()
+    def forget(self, numbers: list[PhoneNumber]) -> None:
+        """Removed numbers leave the view, the marks and the table; the counts follow."""
+        for number in numbers:
+            self.marks.drop(number.sid)
+        self.view.drop_many(n.sid for n in numbers)
+        self.redraw(cursor=min(self.query_one(PoolTable).cursor_row, max(len(self.view.rows()) - 1, 0)))
+        self.update_counts()
 
-    # -- paging keys ---------------------------------------------------------------------------------
+    # -- paging and jumping ----------------------------------------------------------------------------
 
-    def current_page(self) -> int:
-        return self.filter.index if self.filter.active else self.cache.index
+    def goto(self, page: int, cursor: int | str = "top") -> None:
+        move = self.view.turn_to(page)
+        if move is Move.BEFORE_FIRST:
+            self.notify("This is the first page.", timeout=2)
+        elif move is Move.AFTER_LAST:
+            self.notify("This is the last page.", timeout=2)
+        else:
+            self.show(self.view.rows(), cursor)
 
     def action_next_page(self) -> None:
-        self.goto(self.current_page() + 1)
+        self.goto(self.view.page + 1)
 
     def action_previous_page(self) -> None:
-        self.goto(self.current_page() - 1)
+        self.goto(self.view.page - 1)
+
+    def action_first_page(self) -> None:
+        self.goto(0)
+
+    def action_last_page(self) -> None:
+        self.view.turn_to_last()
+        self.show(self.view.rows())
 
     def on_pool_table_edge_reached(self, message: PoolTable.EdgeReached) -> None:
-        self.goto(self.current_page() + message.direction, "top" if message.direction > 0 else "bottom")
+        self.goto(self.view.page + message.direction, "top" if message.direction > 0 else "bottom")
+
+    def jump_to(self, number: PhoneNumber) -> None:
+        """Turn to the page of `number` with the cursor on it (the filter goes if it hides it)."""
+        where = self.view.locate(number.sid)
+        if where is None:
+            self.clear_filter(redraw=False)
+            self.notify("The filter hid that number: cleared it.", timeout=4)
+            where = self.view.locate(number.sid)
+        if where is not None:
+            self.view.turn_to(where[0])
+            self.show(self.view.rows(), where[1])
 
     def action_refresh(self) -> None:
-        self.filter.stale()
-        self.reload()
-        self.app.load_stats(self, self.service.sid)
+        self.read()
+        self.update_pager()
 
-    # -- filter -----------------------------------------------------------------------------------------
+    # -- sort -----------------------------------------------------------------------------------------------
+
+    def sort_by(self, sort: Sort | None) -> None:
+        """Sort the whole pool; the highlighted number stays in view."""
+        current = self.highlighted()
+        self.view.set_sort(sort)
+        if current is not None and (where := self.view.locate(current.sid)) is not None:
+            self.view.turn_to(where[0])
+            self.show(self.view.rows(), where[1])
+        else:
+            self.show(self.view.rows())
+
+    def action_sort_next(self) -> None:
+        self.sort_by(next_sort(self.view.sort))  # the header's arrow and the pager line say it
+
+    def action_sort_reverse(self) -> None:
+        sort = self.view.sort or Sort("number")
+        self.sort_by(replace(sort, descending=not sort.descending))
+
+    def on_pool_table_header_clicked(self, message: PoolTable.HeaderClicked) -> None:
+        if message.column in ("mark", "updated"):
+            return
+        self.sort_by(next_sort(self.view.sort, message.column))
+
+    # -- filters ----------------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -324,44 +416,30 @@ class PoolScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "filter":
             return
-        self.filter.text = event.value.strip()
-        if not self.filter.active:
-            current = self.cache.current()
-            self.show(self.rows if current is None else current)
-            return
-        if self.filter.begin_scan():
-            self.app.scan_pool(self, self.service.sid)
-        self.refilter(keep_page=False)
+        self.filter_by(replace(self.view.query, text=event.value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(PoolTable).focus()
+        if event.input.id == "filter":
+            self.query_one(PoolTable).focus()
 
-    def refilter(self, keep_page: bool) -> None:
-        self.filter.refilter(keep_page)
-        self.goto_found(self.filter.index)
+    def filter_by(self, query: Query) -> None:
+        self.view.set_query(query)
+        self.show(self.view.rows())
 
-    def goto_found(self, index: int, cursor: int | str = "top") -> None:
-        if not self.filter.has_page(index):
-            self.notify("This is the " + ("first" if index < 0 else "last") + " page of matches.", timeout=2)
-            return
-        self.show(self.filter.turn_to(index), cursor)
+    def action_state_filter(self) -> None:
+        self.filter_by(next_state(self.view.query))
+        words = self.view.query.describe() or "none"
+        self.notify(f"Filter: {words} ({len(self.view.shown()):,} of {len(self.view.numbers):,} shown)", timeout=3)
 
-    def on_pool_scanned(self, message: PoolScanned) -> None:
-        redraw = self.filter.scanned(message.numbers, message.done)
-        if redraw is Redraw.PAGE:
-            cursor = self.query_one(PoolTable).cursor_row if self.rows else "top"
-            self.goto_found(self.filter.index, cursor)
-        elif redraw is Redraw.PAGER:
-            self.update_pager()
-
-    def clear_filter(self) -> None:
+    def clear_filter(self, redraw: bool = True) -> None:
         box = self.query_one("#filter", Input)
-        box.value = ""
+        with box.prevent(Input.Changed):
+            box.value = ""
         box.display = False
-        self.filter.clear()
-        self.app.workers.cancel_group(self.app, "scan")
+        self.view.set_query(Query())
         self.query_one(PoolTable).focus()
-        self.show(self.cache.current() or [])
+        if redraw:
+            self.show(self.view.rows())
 
     # -- marks and back --------------------------------------------------------------------------------
 
@@ -370,20 +448,140 @@ class PoolScreen(Screen):
         if number is None:
             return
         self.marks.toggle(number)
-        self.apply(number)
+        self.repaint(number)
         self.query_one(PoolTable).action_cursor_down()
         self.update_pager()
 
+    def mark(self, numbers: list[PhoneNumber]) -> None:
+        added = self.marks.mark(numbers)
+        for number in self.rows:
+            self.repaint(number)
+        self.notify(f"Marked {added:,} more: {len(self.marks):,} marked.", timeout=3)
+        self.update_pager()
+
+    def action_mark_all(self) -> None:
+        self.mark(self.view.shown())
+
+    def action_mark_range(self) -> None:
+        number = self.highlighted()
+        if number is not None:
+            self.mark(self.marks.range_to(self.view.shown(), number.sid))
+
+    def action_unmark(self) -> None:
+        for number in self.marks.clear():
+            if number.sid in self.query_one(PoolTable).rows:
+                self.repaint(number)
+        self.update_pager()
+
     def action_back(self) -> None:
-        if self.filter.active or self.query_one("#filter", Input).display:
+        if self.view.query.active or self.query_one("#filter", Input).display:
             self.clear_filter()
         elif self.marks:
-            for number in self.marks.clear():
-                self.apply(number)
-            self.update_pager()
+            self.action_unmark()
         else:
             self.stop_all_drains()
             self.app.pop_screen()
+
+    # -- command mode ----------------------------------------------------------------------------------
+
+    def command_names(self) -> dict[str, list[str]]:
+        return {"ctx": [c.name for c in getattr(self.app, "known_contexts", [])]}
+
+    def action_command(self) -> None:
+        self.query_one(CommandBar).open()
+
+    def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
+        self.query_one(PoolTable).focus()
+
+    def on_command_bar_run(self, message: CommandBar.Run) -> None:
+        bar = message.bar
+        try:
+            command = parse(message.line, POOL_COMMANDS)
+            self.run_command(command)
+        except CommandError as exc:
+            bar.error(str(exc))
+            return
+        bar.done(message.line)
+
+    def run_command(self, command: Command) -> None:
+        """Carry a parsed command out; CommandError when it cannot be (shown in the command line)."""
+        view = self.view
+        if isinstance(command, SortCommand):
+            self.sort_by(command.sort)
+        elif isinstance(command, FilterCommand):
+            if command.query.active:
+                self.filter_by(replace(command.query, text=view.query.text))
+            else:
+                self.clear_filter()
+        elif isinstance(command, PageCommand):
+            target = command.target
+            if target == "first":
+                self.goto(0)
+            elif target == "last":
+                self.action_last_page()
+            elif isinstance(target, int) and view.done and target >= view.page_count():
+                raise CommandError(f"there are {view.page_count():,} pages")
+            else:
+                self.goto(int(target))
+        elif isinstance(command, ExportCommand):
+            self.app.export_rows(self, command.path, list(view.shown()))
+        elif isinstance(command, MarkCommand):
+            {"all": self.action_mark_all, "none": self.action_unmark, "range": self.action_mark_range}[command.how]()
+        elif isinstance(command, GoCommand):
+            if command.where == "services":
+                self.action_back_to_services()
+            elif command.where == "help":
+                self.app.action_help()
+            else:
+                self.app.exit()
+        elif isinstance(command, ContextCommand):
+            self.app.choose_context(self, command.name)
+        elif isinstance(command, JumpCommand):
+            number = view.find(command.needle)
+            if number is None:
+                raise CommandError(f"no number or SID {command.needle!r} in this pool"
+                                   + ("" if view.done else " (yet: it is still being read)"))
+            self.jump_to(number)
+
+    def action_back_to_services(self) -> None:
+        self.stop_all_drains()
+        self.app.pop_screen()
+
+    def on_exported(self, message: Exported) -> None:
+        self.notify(f"Wrote {numbers_phrase(message.count)} ({message.fmt.upper()}) to {message.path}",
+                    title="Export", timeout=8)
+
+    def on_export_failed(self, message: ExportFailed) -> None:
+        self.notify(f"Nothing written: {message.reason}", title="Export", severity="error", timeout=10)
+
+    # -- raw view, copy ---------------------------------------------------------------------------------
+
+    def action_raw(self) -> None:
+        number = self.highlighted()
+        if number is not None:
+            self.app.push_screen(RawViewScreen(number, self.service.unique_name))
+
+    def on_pool_table_row_activated(self, message: PoolTable.RowActivated) -> None:
+        self.action_raw()
+
+    def copy(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {what} {text} to the clipboard.", timeout=3)
+
+    def action_copy_number(self) -> None:
+        number = self.highlighted()
+        if number is not None:
+            self.copy(number.phone_number, "the number")
+
+    def action_copy_sid(self) -> None:
+        number = self.highlighted()
+        if number is not None:
+            self.copy(number.sid, "the SID")
+
+    # -- read-only -----------------------------------------------------------------------------------------
+
+    def action_read_only(self, what: str) -> None:
+        self.notify(read_only_text(what), title="Read-only", severity="warning", timeout=5)
 
     # -- reservation ------------------------------------------------------------------------------------
 
@@ -399,23 +597,22 @@ class PoolScreen(Screen):
         """Show the change at once; the worker saves it and a refusal rolls it back."""
         self.pending.begin(number.sid)
         self.apply(replace(number, is_reserved=is_reserved))
-        if self.stats and number.is_reserved != is_reserved:
-            self.stats = stats_after(self.stats, number.is_reserved, is_reserved)
-            self.query_one(PoolGauges).show(self.stats)
+        self.count_change(number.is_reserved, is_reserved)
         self.app.set_reserved(self, number, is_reserved)
 
     def on_reservation_saved(self, message: ReservationSaved) -> None:
         self.pending.settle(message.number.sid)
         self.apply(message.number)
-        self.app.load_stats(self, self.service.sid)
+        self.update_counts()
 
     def on_reservation_failed(self, message: ReservationFailed) -> None:
         self.pending.settle(message.previous.sid)
+        shown = next((n for n in self.view.numbers if n.sid == message.previous.sid), message.previous)
         self.apply(message.previous)
+        self.count_change(shown.is_reserved, message.previous.is_reserved)
         report = message.report
         self.notify(f"{format_international(message.previous.phone_number)} is unchanged. {report.text}",
                     title=report.title, severity="error", timeout=10)
-        self.app.load_stats(self, self.service.sid)
 
     # -- removal -----------------------------------------------------------------------------------------
 
@@ -435,13 +632,9 @@ class PoolScreen(Screen):
                                            danger=True), answered)
 
     def on_number_removed(self, message: NumberRemoved) -> None:
-        self.forget(message.number)
+        self.forget([message.number])
         self.notify(f"Removed {format_international(message.number.phone_number)} from "
                     f"{self.service.unique_name}.", timeout=4)
-        self.app.load_stats(self, self.service.sid)
-        if not self.filter.active:
-            self.reload()
-        self.update_pager()
 
     def on_remove_failed(self, message: RemoveFailed) -> None:
         number, report = message.number, message.report
@@ -463,22 +656,22 @@ class PoolScreen(Screen):
     # -- adding -------------------------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        def answered(request: AddRequest | None) -> None:
-            if request is not None:
-                self.app.add_number(self, self.service.sid, sid=request.sid, phone_number=request.phone_number,
-                                    is_reserved=request.is_reserved)
+        def added(number: PhoneNumber | None) -> None:
+            if number is None:
+                return
+            state = "reserved" if number.is_reserved else "unreserved"
+            self.notify(f"Added {format_international(number.phone_number)} to {self.service.unique_name} "
+                        f"({state}).", timeout=4)
+            self.view.add(number)
+            self.redraw()
+            if self.view.done:
+                self.update_counts()
+            elif self.stats is not None:
+                step = 1 if number.is_reserved else 0
+                self.show_counts(replace(self.stats, reserved=self.stats.reserved + step,
+                                         unreserved=self.stats.unreserved + 1 - step))
 
-        self.app.push_screen(AddNumberScreen(self.service, self.app.service_names), answered)
-
-    def on_number_added(self, message: NumberAdded) -> None:
-        number = message.number
-        state = "reserved" if number.is_reserved else "unreserved"
-        self.notify(f"Added {format_international(number.phone_number)} to {self.service.unique_name} ({state}).",
-                    timeout=4)
-        if self.filter.added(number):
-            self.refilter(keep_page=True)
-        self.app.load_stats(self, self.service.sid)
-        self.reload()
+        self.app.push_screen(AddNumberScreen(self.service, self.app.service_names), added)
 
     # -- bulk ------------------------------------------------------------------------------------------------
 
@@ -487,24 +680,28 @@ class PoolScreen(Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.push_screen(BulkScreen(plan.operation, plan.numbers, plan.reserve),
+                self.app.push_screen(BulkScreen(plan.operation, plan.numbers),
                                      lambda outcomes: self.bulk_finished(plan, outcomes))
 
-        self.app.push_screen(ConfirmScreen(f"{plan.verb} {len(plan.numbers)} numbers", plan.body, yes=plan.verb,
-                                           danger=operation == "remove"), answered)
+        self.app.push_screen(ConfirmScreen(plan.title, plan.body, yes=plan.verb, danger=operation == "remove"),
+                             answered)
 
     def bulk_finished(self, plan: BulkPlan, outcomes: list[BulkOutcome] | None) -> None:
-        for outcome in outcomes or []:
-            if not outcome.ok:
-                continue  # failed numbers stay marked
-            self.marks.drop(outcome.number.sid)
-            if plan.operation == "remove":
-                self.forget(outcome.number)
-            else:
-                self.apply(outcome.number)
-        self.filter.stale()
-        self.app.load_stats(self, self.service.sid)
-        self.reload()
+        done = [o.number for o in outcomes or [] if o.ok]  # failed numbers stay marked
+        for number in done:
+            self.marks.drop(number.sid)
+        if plan.operation == "remove":
+            self.forget(done)
+        else:
+            self.view.replace_many(done)
+            self.rows = [next((n for n in done if n.sid == r.sid), r) for r in self.rows]
+            for number in self.rows:
+                self.repaint(number)
+            self.update_counts()
+        if plan.skipped:  # the marked ones a reserve left as they were (already reserved) are done with too
+            for number in [n for n in self.marks.numbers() if n.is_reserved]:
+                self.marks.drop(number.sid)
+                self.repaint(number)
         self.update_pager()
 
     # -- v: the sessions holding the highlighted number ------------------------------------------------
@@ -534,8 +731,7 @@ class PoolScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.refresh_on_resume:  # back from Simulate: in_use changed everywhere
             self.refresh_on_resume = False
-            self.reload()
-            self.app.load_stats(self, self.service.sid)
+            self.read()
 
     # -- M: add to a Messaging Service (sandbox): the marked numbers, else the highlighted one ---------------
 
@@ -549,7 +745,7 @@ class PoolScreen(Screen):
             return
         numbers = self.marks.numbers() or ([n] if (n := self.highlighted()) else [])
         if numbers:
-            self.app.push_screen(AddToMessagingScreen(numbers), lambda added: self.reload() if added else None)
+            self.app.push_screen(AddToMessagingScreen(numbers), lambda added: self.action_refresh() if added else None)
 
     # -- D: drain --------------------------------------------------------------------------------------------
 
@@ -595,7 +791,9 @@ class PoolScreen(Screen):
             seconds = getattr(self.app, "drain_poll_seconds", 1.0)
             self.drains.set_handle(number.sid, self.set_interval(seconds, lambda: self.poll_drain(number)))
             self.poll_drain(number)
+        was = next((n.is_reserved for n in self.view.numbers if n.sid == number.sid), number.is_reserved)
         self.apply(number)
+        self.count_change(was, number.is_reserved)  # draining reserves it
 
     def on_drain_finished(self, message: DrainFinished) -> None:
         number = message.number
@@ -605,10 +803,7 @@ class PoolScreen(Screen):
         how = "was already gone from" if message.already_gone else "drained and removed from"
         self.notify(f"{format_international(number.phone_number)} {how} {self.service.unique_name}.",
                     title="Drained", timeout=8)
-        self.forget(number)
-        self.app.load_stats(self, self.service.sid)
-        if not self.filter.active:
-            self.reload()
+        self.forget([number])
 
     def on_drain_failed(self, message: DrainFailed) -> None:
         number, report = message.number, message.report

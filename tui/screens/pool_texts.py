@@ -10,38 +10,61 @@ from dataclasses import dataclass
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber, Service
 from tui.screens.messages import ErrorReport
-from tui.state.page_cache import PageCache
-from tui.state.pool_filter import PoolFilter
+from tui.state.pool_view import PoolView
 
 BULK_LISTED = 8  # marked numbers a bulk confirmation names
+
+# What a key that changes the account says under --read-only (it does nothing else).
+READ_ONLY_KEYS = {
+    "reserve": "r would reserve or unreserve",
+    "remove": "d would remove",
+    "add": "a would add a number",
+    "drain": "D would drain",
+    "messaging": "M would add to a Messaging Service",
+}
+
+
+def read_only_text(what: str) -> str:
+    return f"{READ_ONLY_KEYS[what]}: this app was started with --read-only, so nothing changes the account."
 
 
 def sessions_phrase(count: int) -> str:
     return f"{count} active session{'s' if count != 1 else ''}"
 
 
-def pager_text(cache: PageCache, pool_filter: PoolFilter, total: int | None, shown: int, marked: int) -> str:
-    """The line under the table: which page, which numbers, what is loading; the marks."""
+def numbers_phrase(count: int) -> str:
+    return f"{count:,} number{'s' if count != 1 else ''}"
+
+
+def pager_text(view: PoolView, total_hint: int | None, marked: int, read_only: bool = False) -> str:
+    """The line under the table: which page and numbers, the filter (N of M shown), the sort, how
+    far the read of the pool has got; the marks."""
+    shown = view.shown()
+    rows = len(view.rows())
     parts: list[str] = []
-    if pool_filter.active:
-        parts.append(pool_filter.summary())
-    elif cache.waiting_for is not None and cache.waiting_for not in cache.pages and not shown:
-        parts.append(f"Loading page {cache.waiting_for + 1}…")
+    if view.streaming and not rows:
+        parts.append(f"Loading page {view.page + 1}…" if view.page else "Loading the pool…")
     else:
-        pages = cache.page_count(total) if total is not None else None
-        first = cache.first_position()
-        last = first + shown - 1
-        parts.append(f"Page {cache.index + 1}" + (f" of {pages:,}" if pages else ""))
-        span = f"numbers {first:,}–{last:,}" if shown else "no numbers"
-        parts.append(span + (f" of {total:,}" if total is not None else ""))
-        if cache.waiting_for is not None:
-            parts.append(f"loading page {cache.waiting_for + 1}…")
-        elif cache.next_ready():
-            parts.append("next page ready")
-        elif cache.at_last():
+        page = f"Page {view.page + 1}" + ("" if view.streaming else f" of {view.page_count():,}")
+        first = view.first_position()
+        span = f"numbers {first:,}–{first + rows - 1:,}" if rows else "no numbers"
+        if view.query.active:
+            parts += [page, f"{span} · {len(shown):,} of {len(view.numbers):,} shown ({view.query.describe()})"]
+        else:
+            parts += [page, span + ("" if view.streaming else f" of {len(view.numbers):,}")]
+        if view.done and view.page == view.page_count() - 1 and view.page_count() > 1:
             parts.append("last page")
+    if view.sort is not None:
+        parts.append(view.sort.describe())
+    if not view.done:
+        expected = f"{total_hint:,}" if total_hint else "?"
+        verb = "refreshing" if view.refreshing else "loading"
+        parts.append(f"{verb} {view.read_so_far:,} of {expected} numbers")
+    elif view.failed_read:
+        parts.append(f"the read stopped at {numbers_phrase(len(view.numbers))} (ctrl+r reads again)")
     if marked:
-        parts.append(f"{marked} marked (r/d act on them, escape clears)")
+        act = ":filter marked shows them" if read_only else "r/d act on them"
+        parts.append(f"{marked} marked ({act}, escape clears)")
     return " · ".join(parts)
 
 
@@ -76,25 +99,34 @@ def drain_body(number: PhoneNumber, service: Service) -> str:
 class BulkPlan:
     """A bulk operation on the marked numbers, as its confirmation puts it."""
 
-    operation: str  # "remove" or "reserve"
-    numbers: list[PhoneNumber]
-    reserve: bool  # for "reserve": reserve them (any is unreserved) or unreserve them all
+    operation: str  # "reserve", "unreserve" or "remove"
+    numbers: list[PhoneNumber]  # the ones it changes
+    skipped: int  # marked, but already as the operation would leave them
     verb: str
+    title: str
     body: str
 
 
-def bulk_plan(operation: str, numbers: list[PhoneNumber], service: Service) -> BulkPlan:
-    reserve = any(not n.is_reserved for n in numbers)
+def bulk_plan(operation: str, marked: list[PhoneNumber], service: Service) -> BulkPlan:
+    """r on marks: when any is unreserved, reserve those (the reserved ones stay as they are);
+    when all are reserved, unreserve them all. d: remove them all."""
     if operation == "remove":
-        verb = "Remove"
+        numbers, skipped, verb = marked, 0, "Remove"
         busy = sum(1 for n in numbers if n.in_use)
         note = (f"\n\n{busy} of them {'is' if busy == 1 else 'are'} in active sessions; Twilio refuses "
                 "those (80611)." if busy else "")
-        question = f"Remove {len(numbers)} marked numbers from Service {service.unique_name}?{note}"
+        question = f"Remove {numbers_phrase(len(numbers))} from Service {service.unique_name}?{note}"
     else:
-        verb = "Reserve" if reserve else "Unreserve"
-        question = f"{verb} {len(numbers)} marked numbers in Service {service.unique_name}?"
+        unreserved = [n for n in marked if not n.is_reserved]
+        operation = "reserve" if unreserved else "unreserve"
+        numbers = unreserved or marked
+        skipped = len(marked) - len(numbers)
+        verb = "Reserve" if unreserved else "Unreserve"
+        question = f"{verb} {numbers_phrase(len(numbers))} in Service {service.unique_name}?"
+        if skipped:
+            question += f" {skipped:,} already reserved {'stays' if skipped == 1 else 'stay'} as {'it is' if skipped == 1 else 'they are'}."
+    title = f"{verb.lower()} {len(numbers):,}" + (f", {skipped:,} already reserved" if skipped else "")
     listing = "\n".join(f"  {format_international(n.phone_number)}  {n.sid}  in_use {n.in_use}"
                         for n in numbers[:BULK_LISTED])
-    more = f"\n  … and {len(numbers) - BULK_LISTED} more" if len(numbers) > BULK_LISTED else ""
-    return BulkPlan(operation, numbers, reserve, verb, f"{question}\n\n{listing}{more}")
+    more = f"\n  … and {len(numbers) - BULK_LISTED:,} more" if len(numbers) > BULK_LISTED else ""
+    return BulkPlan(operation, numbers, skipped, verb, title[0].upper() + title[1:], f"{question}\n\n{listing}{more}")

@@ -1,75 +1,147 @@
-"""The first screen: every Proxy Service of the account with its pool's size; enter opens a pool."""
+"""The first screen: every Proxy Service of the account with its pool's gauges, and the account's
+totals (numbers owned, in pools, spare); enter opens a pool.
+
+The list shows as soon as Twilio has listed the Services; each pool's counts fill in as they
+arrive (live, counting a pool pages all of it), then the account's numbers are counted. Counts
+the app already knows (a pool just changed in the pool screen) show at once.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.core.resources import PoolStats, Service
-from tui.screens.messages import BackendFailed, ServicesLoaded
+from tui.screens.messages import AccountCounted, BackendFailed, PoolCounted, ServicesLoaded
 from tui.screens.training_messages import SandboxWasReset, ServiceDeleted, TrainingFailed
-from tui.widgets.cells import format_ttl, limit_cell
+from tui.state.command_line import (
+    SERVICES_COMMANDS,
+    CommandError,
+    ContextCommand,
+    GoCommand,
+    JumpCommand,
+    parse,
+)
+from tui.widgets.cells import count_cell, format_ttl, gauge_cell
+from tui.widgets.command_line import CommandBar
+from tui.widgets.keys import Key, bind_keys
+from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
+
+COLUMNS = [  # the counts stay longest; SID goes first, then the settings
+    Column("Unique name", "name", 14, flex=True), Column("Pool", "pool", 6),
+    Column("Unreserved", "unreserved", 16), Column("Reserved", "reserved", 20),
+    Column("In use", "in_use", 6, 1), Column("Default TTL", "ttl", 11, 2),
+    Column("Number selection", "selection", 16, 3), Column("Geo match", "geo", 18, 3), Column("SID", "sid", 34, 4),
+]
+KEYS = [
+    Key("enter", "open_pool", "Open", 0, title="Open pool"),
+    Key("slash", "filter", "Filter", 0, "/", title="Filter Services"),
+    Key("colon", "command", "Cmd", 0, ":", title="Command mode (:ctx, :help, :quit, a Service's name)"),
+    Key("ctrl+r", "refresh", "Refresh", 0, title="Refresh"),
+    Key("escape", "clear_filter", "Clear filter", None, title="Clear filter"),
+    Key("question_mark", "app.help", "Keys", 0, "?", title="Keys"),
+    Key("q", "app.quit", "Quit", 0, title="Quit"),
+    # training (issue 11): on a sandbox; live or --read-only they say why they do nothing
+    Key("S", "service_sessions", "Sessions", 1, title="The Service's sessions"),
+    Key("N", "account_numbers", "Numbers", 1, title="The account's numbers: buy and release (sandbox)"),
+    Key("C", "create_service", "Create", 2, title="Create a Service (sandbox)"),
+    Key("X", "delete_service", "Delete", 2, title="Delete the Service (sandbox)"),
+    Key("B", "briefing", "Briefing", 3, title="The scenario's briefing and goal"),
+    Key("R", "reset_sandbox", "Reset", 3, title="Reset the sandbox to its seeded state"),
+]
+
+
+def totals_text(services: list[Service], stats: dict[str, PoolStats], owned: int | None, owned_done: bool) -> Text:
+    """The account's line: numbers owned, in pools, spare (owned and in no pool), as far as counted."""
+    counted = [stats[s.sid] for s in services if s.sid in stats]
+    in_pools = sum(s.total for s in counted)
+    text = Text()
+    text.append("Account: ", style="bold")
+    all_counted = len(counted) == len(services)
+    owned_text = f"{owned:,}" if owned is not None else "…"
+    if owned is not None and not owned_done:
+        owned_text += "…"
+    text.append(f"{owned_text} numbers owned · ")
+    text.append(f"{in_pools:,}{'' if all_counted else '…'} in pools · ")
+    if owned is not None and owned_done and all_counted:
+        text.append(f"{owned - in_pools:,} spare", style="bold")
+        text.append(" (in no pool)")
+    else:
+        text.append("… spare")
+    if not all_counted:
+        text.append(f" · counting pools: {len(counted)} of {len(services)}", style="italic")
+    return text
 
 
 class ServicesScreen(Screen):
     AUTO_FOCUS = "#services"
-    BINDINGS = [
-        Binding("enter", "open_pool", "Open pool"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+r", "refresh", "Refresh"),
-    ]
 
     def __init__(self, world: WorldInfo):
         super().__init__()
         self.world = world
         self.services: list[Service] = []
         self.stats: dict[str, PoolStats] = {}
+        self.owned: int | None = None
+        self.owned_done = False
+        self.loaded = False
         self.filter_text = ""
-        self.bind_training_keys()
 
     def compose(self) -> ComposeResult:
         yield WorldBar(self.world, "Services")
         yield Input(placeholder="Filter Services by name or SID (enter: keep, escape: clear)", id="filter")
-        yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
+        yield PoolTable(COLUMNS, id="services")
+        yield Static("", id="totals")
         yield Static("Loading Services…", id="status")
-        yield Footer()
+        yield CommandBar(self.app.command_history, allowed=SERVICES_COMMANDS, names=self.command_names)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Unique name", key="name")
-        table.add_column("SID", key="sid")
-        table.add_column("Number selection", key="selection")
-        table.add_column("Geo match", key="geo")
-        table.add_column("Default TTL", key="ttl")
-        table.add_column("Pool", key="pool")
-        table.add_column("Unreserved", key="unreserved")
-        table.add_column("Reserved", key="reserved")
-        table.focus()
+        bind_keys(self, KEYS, self.app.size.width)
+        self.query_one(PoolTable).focus()
         self.action_refresh()
 
+    def on_resize(self) -> None:
+        bind_keys(self, KEYS, self.size.width)
+
     def on_screen_resume(self) -> None:
-        # back from a pool: its counts may have changed
-        if self.services:
-            self.app.load_services(self)
+        # back from a pool: its counts changed with it; the app has them at once
+        if self.loaded:
+            self.stats.update(self.app.pool_counts)
+            self.render_rows()
+            # live, a count pages a whole pool: only those not counted yet (ctrl+r counts them all)
+            self.app.load_services(self, self.highlighted_sid(), missing_only=self.world.kind == "live")
 
     # -- data ----------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.query_one(DataTable).loading = not self.services
-        self.app.load_services(self)
+        self.query_one(PoolTable).loading = not self.services
+        self.app.load_services(self, self.highlighted_sid())
 
     def on_services_loaded(self, message: ServicesLoaded) -> None:
         self.services = message.services
-        self.stats = message.stats
-        self.query_one(DataTable).loading = False
+        self.stats = {sid: st for sid, st in message.stats.items() if any(s.sid == sid for s in self.services)}
+        self.loaded = True
+        self.query_one(PoolTable).loading = False
         self.render_rows()
 
+    def on_pool_counted(self, message: PoolCounted) -> None:
+        self.stats[message.stats.service_sid] = message.stats
+        table = self.query_one(PoolTable)
+        sid = message.stats.service_sid
+        if sid in table.rows:
+            for key, cell in self.count_cells(message.stats).items():
+                table.update_cell(sid, key, cell)
+        self.update_totals()
+
+    def on_account_counted(self, message: AccountCounted) -> None:
+        self.owned, self.owned_done = message.owned, message.done
+        self.update_totals()
+
     def on_backend_failed(self, message: BackendFailed) -> None:
-        self.query_one(DataTable).loading = False
+        self.query_one(PoolTable).loading = False
         self.app.notify_error(message.action, message.error)
         if not self.services:
             self.query_one("#status", Static).update("Could not load the Services; ctrl+r tries again.")
@@ -80,39 +152,54 @@ class ServicesScreen(Screen):
             return self.services
         return [s for s in self.services if needle in s.unique_name.lower() or needle in s.sid.lower()]
 
+    @staticmethod
+    def count_cells(stats: PoolStats | None) -> dict[str, object]:
+        if stats is None:
+            return {"pool": count_cell(None), "unreserved": gauge_cell(None, 0, False),
+                    "reserved": gauge_cell(None, 0, False), "in_use": count_cell(None)}
+        return {
+            "pool": count_cell(stats.total),
+            "unreserved": gauge_cell(stats.unreserved, stats.unreserved_limit, stats.unreserved_warning),
+            "reserved": gauge_cell(stats.reserved, stats.reserved_limit, stats.reserved_warning),
+            "in_use": count_cell(stats.in_use_numbers),
+        }
+
+    def row(self, service: Service) -> list[object]:
+        counts = self.count_cells(self.stats.get(service.sid))
+        return [service.unique_name, counts["pool"], counts["unreserved"], counts["reserved"], counts["in_use"],
+                format_ttl(service.default_ttl), service.number_selection_behavior, service.geo_match_level,
+                service.sid]
+
     def render_rows(self) -> None:
-        table = self.query_one(DataTable)
-        keep = self.highlighted()
+        table = self.query_one(PoolTable)
+        keep = self.highlighted_sid()
         table.clear()
-        for service in self.visible():
-            stats = self.stats.get(service.sid)
-            table.add_row(
-                service.unique_name,
-                service.sid,
-                service.number_selection_behavior,
-                service.geo_match_level,
-                format_ttl(service.default_ttl),
-                f"{stats.total:,}" if stats else "?",
-                limit_cell(stats.unreserved, stats.unreserved_limit, stats.unreserved_warning) if stats else "?",
-                limit_cell(stats.reserved, stats.reserved_limit, stats.reserved_warning) if stats else "?",
-                key=service.sid,
-            )
-        if keep is not None and keep.sid in {s.sid for s in self.visible()}:
-            table.move_cursor(row=table.get_row_index(keep.sid))
+        visible = self.visible()
+        table.add_rows([(service.sid, self.row(service)) for service in visible])
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
         shown, total = table.row_count, len(self.services)
         status = f"{total} Service{'s' if total != 1 else ''}"
         if self.filter_text:
             status = f"{shown} of {status} match {self.filter_text!r}"
         if not total:
             status = "This account has no Proxy Services."
-        self.query_one("#status", Static).update(status + "   enter: open pool   /: filter   ?: keys")
+        self.query_one("#status", Static).update(status + "   enter: open pool   /: filter   :: command   ?: keys")
+        self.update_totals()
+
+    def update_totals(self) -> None:
+        self.query_one("#totals", Static).update(
+            totals_text(self.services, self.stats, self.owned, self.owned_done) if self.loaded else "")
+
+    def highlighted_sid(self) -> str | None:
+        table = self.query_one(PoolTable)
+        if table.row_count == 0 or table.cursor_row >= table.row_count:
+            return None
+        return table.keys[table.cursor_row]
 
     def highlighted(self) -> Service | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((s for s in self.services if s.sid == key), None)
+        sid = self.highlighted_sid()
+        return next((s for s in self.services if s.sid == sid), None)
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -124,8 +211,7 @@ class ServicesScreen(Screen):
             return
         self.app.push_screen(PoolScreen(service, self.world, self.app.page_size, self.stats.get(service.sid)))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
+    def on_pool_table_row_activated(self, event: PoolTable.RowActivated) -> None:
         self.action_open_pool()
 
     def action_filter(self) -> None:
@@ -139,29 +225,59 @@ class ServicesScreen(Screen):
             return
         box.value = ""
         box.display = False
-        self.query_one(DataTable).focus()
+        self.query_one(PoolTable).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        self.render_rows()
+        if event.input.id == "filter":
+            self.filter_text = event.value
+            self.render_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
+        if event.input.id == "filter":
+            self.query_one(PoolTable).focus()
+
+    # -- command mode ----------------------------------------------------------------------------
+
+    def command_names(self) -> dict[str, list[str]]:
+        return {"ctx": [c.name for c in getattr(self.app, "known_contexts", [])]}
+
+    def action_command(self) -> None:
+        self.query_one(CommandBar).open()
+
+    def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
+        self.query_one(PoolTable).focus()
+
+    def on_command_bar_run(self, message: CommandBar.Run) -> None:
+        try:
+            command = parse(message.line, SERVICES_COMMANDS)
+            if isinstance(command, JumpCommand):
+                self.jump_to(command.needle)
+            elif isinstance(command, ContextCommand):
+                self.app.choose_context(self, command.name)
+            elif isinstance(command, GoCommand):
+                if command.where == "help":
+                    self.app.action_help()
+                elif command.where == "quit":
+                    self.app.exit()
+        except CommandError as exc:
+            message.bar.error(str(exc))
+            return
+        message.bar.done(message.line)
+
+    def jump_to(self, needle: str) -> None:
+        low = needle.lower()
+        found = [s for s in self.services if s.sid.lower() == low or s.unique_name.lower() == low] or \
+            [s for s in self.services if s.unique_name.lower().startswith(low) or s.sid.lower().startswith(low)]
+        if len(found) != 1:
+            raise CommandError(f"no Service {needle!r}" if not found else
+                               f"{needle!r} names {len(found)} Services: " + ", ".join(s.unique_name for s in found))
+        self.action_clear_filter()
+        self.filter_text = ""
+        self.render_rows()
+        table = self.query_one(PoolTable)
+        table.move_cursor(row=table.get_row_index(found[0].sid))
 
     # -- training (issue 11): a Service's sessions, building a pool, the briefing, reset ---------------
-
-    TRAINING_KEYS = (  # key, action, description, shown in the footer
-        ("S", "service_sessions", "Sessions", True),
-        ("N", "account_numbers", "Numbers", True),
-        ("C", "create_service", "Create Service", False),
-        ("X", "delete_service", "Delete Service", False),
-        ("B", "briefing", "Scenario briefing", False),
-        ("R", "reset_sandbox", "Reset sandbox", False),
-    )
-
-    def bind_training_keys(self) -> None:
-        for key, action, description, show in self.TRAINING_KEYS:
-            self._bindings.bind(key, action, description, show=show)
 
     def sandbox_only(self, what: str) -> bool:
         """True (after saying why) when `what` cannot be done here: live, or --read-only."""
@@ -221,6 +337,8 @@ class ServicesScreen(Screen):
 
     def on_service_deleted(self, message: ServiceDeleted) -> None:
         self.notify(f"Deleted the Service {message.service.unique_name}.", timeout=5)
+        self.stats.pop(message.service.sid, None)
+        self.app.pool_counts.pop(message.service.sid, None)
         self.app.load_services(self)
 
     def action_briefing(self) -> None:
@@ -249,6 +367,7 @@ class ServicesScreen(Screen):
     def on_sandbox_was_reset(self, message: SandboxWasReset) -> None:
         self.notify(f"The sandbox is back in its seeded state ({message.what}).", title="Reset", timeout=6)
         self.services, self.stats = [], {}
+        self.app.pool_counts.clear()  # every count the app knew is of the sandbox before the reset
         self.action_refresh()
         self.app.show_briefing()
 

@@ -23,16 +23,21 @@ class SessionsViewScreen(ModalScreen[None]):
         Binding("v", "close", "Close", show=False),
         Binding("ctrl+r", "refresh", "Refresh"),
         Binding("enter", "jump", "Go to the session"),  # training (issue 11): see action_jump
+        Binding("q", "app.quit", "Quit"),
     ]
     DEFAULT_CSS = """
-    SessionsViewScreen #dialog { width: 120; }
     SessionsViewScreen #holding { height: auto; max-height: 20; }
-    """
+    """  # its width: app.tcss (the app's #dialog rule wins over a screen's default CSS)
+    # (key, title, width, the narrowest screen that shows it); Participants takes what is left
+    COLUMNS = (("sid", "Session", 34, 0), ("participants", "Participants (identifier → proxy)", 0, 0),
+               ("status", "Status", 11, 0), ("started", "Started", 16, 0), ("mode", "Mode", 17, 130),
+               ("name", "Name", 14, 150))
 
     def __init__(self, number: PhoneNumber, service_name: str):
         super().__init__()
         self.number = number
         self.service_name = service_name
+        self.shown_columns = list(self.COLUMNS)  # those the width leaves (on_mount)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -45,12 +50,12 @@ class SessionsViewScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#holding", DataTable)
-        table.add_column("Session", key="sid", width=34)
-        table.add_column("Name", key="name", width=14)
-        table.add_column("Status", key="status", width=11)
-        table.add_column("Mode", key="mode", width=17)
-        table.add_column("Started", key="started", width=16)
-        table.add_column("Participants (identifier → proxy)", key="participants")
+        screen_width = self.app.size.width
+        self.shown_columns = [c for c in self.COLUMNS if screen_width >= c[3]]
+        fixed = sum(width + 2 for key, _, width, _ in self.shown_columns if key != "participants")
+        inner = min(200, screen_width * 95 // 100) - 6  # the dialog's border and padding
+        for key, title, width, _ in self.shown_columns:
+            table.add_column(title, key=key, width=width or max(30, inner - fixed - 2))
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -69,8 +74,10 @@ class SessionsViewScreen(ModalScreen[None]):
                 mine = p.proxy_identifier_sid == self.number.sid
                 people.append(f"{p.identifier} → {format_international(p.proxy_identifier) if p.proxy_identifier else '?'}",
                               style="bold underline" if mine else "")
-            table.add_row(session.sid, session.unique_name or "-", session.status, session.mode,
-                          format_minute(session.date_started), people, key=session.sid)
+            cells = {"sid": session.sid, "participants": people, "status": session.status,
+                     "started": format_minute(session.date_started), "mode": session.mode,
+                     "name": session.unique_name or "-"}
+            table.add_row(*(cells[key] for key, *_ in self.shown_columns), key=session.sid)
         count = len(message.sessions)
         summary = (f"{count} active session{'s' if count != 1 else ''} hold{'s' if count == 1 else ''} this number "
                    f"(in_use {count})." if count else "No active session holds this number (in_use 0).")

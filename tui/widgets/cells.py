@@ -12,9 +12,11 @@ from rich.text import Text
 from tui.core.resources import Capabilities, MessagingLink, PhoneNumber
 from tui.core.sids import mask_sid
 
+CAPS_LEGEND = "Caps: V voice, S SMS, M MMS, F fax; - not capable"
+
 
 def capabilities_tag(caps: Capabilities) -> str:
-    """voice/sms/mms/fax as a compact tag for tables: V S M -."""
+    """voice/sms/mms/fax as a compact tag for tables: V S M - (CAPS_LEGEND says what they mean)."""
     return " ".join(
         flag if on else "-"
         for flag, on in (("V", caps.voice), ("S", caps.sms), ("M", caps.mms), ("F", caps.fax))
@@ -43,9 +45,40 @@ def format_minute(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def limit_style(value: int, limit: int, warning: bool) -> str:
+    """The error style when full (Twilio refuses any more: 80622), the warning style from 85 %."""
+    if limit and value >= limit:
+        return "bold red"
+    return "bold yellow" if warning else ""
+
+
 def limit_cell(value: int, limit: int, warning: bool) -> Text:
-    """A count against its limit, 430/500, in the warning style from 85 %."""
-    return Text(f"{value:,}/{limit:,}", style="bold yellow" if warning else "")
+    """A count against its limit, 430/500, in the warning style from 85 % and the error style when full."""
+    return Text(f"{value:,}/{limit:,}", style=limit_style(value, limit, warning))
+
+
+def bar(value: int, limit: int, width: int) -> str:
+    """A filled bar of `width` cells: value against limit (never full until it is)."""
+    if not limit or width <= 0:
+        return ""
+    filled = min(width, value * width // limit)
+    if value and not filled:
+        filled = 1  # one number is not nothing
+    return "█" * filled + "░" * (width - filled)
+
+
+def gauge_cell(value: int | None, limit: int, warning: bool, width: int = 8) -> Text:
+    """A Service's count in a table: a small bar and value/limit ("…" while it is being counted)."""
+    if value is None:
+        return Text("…", style="dim")
+    style = limit_style(value, limit, warning)
+    text = Text(bar(value, limit, width), style=style or "green")
+    text.append(f" {value:,}/{limit:,}", style=style)
+    return text
+
+
+def count_cell(value: int | None) -> Text | str:
+    return Text("…", style="dim") if value is None else f"{value:,}"
 
 
 def mark_cell(marked: bool) -> Text | str:

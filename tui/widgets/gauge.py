@@ -1,4 +1,4 @@
-"""Pool gauges: unreserved x/500 and reserved y/5,000, in a warning style from 85 %."""
+"""Pool gauges: unreserved x/500 and reserved y/5,000, a warning from 85 % and "full" at the limit."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tui.core.resources import PoolStats
+from tui.widgets.cells import bar
 
 BAR_WIDTH = 20
+NARROW_BAR = 8  # under 130 columns: the gauges and "In use" must fit in 100
 
 
-def bar(value: int, limit: int, width: int = BAR_WIDTH) -> str:
-    filled = min(width, round(width * value / limit)) if limit else 0
-    return "█" * filled + "░" * (width - filled)
+def gauge_words(value: int, limit: int, warning: bool) -> str:
+    """What a gauge says beside its numbers: full is full (Twilio refuses more: 80622)."""
+    if limit and value >= limit:
+        return "full"
+    return "near the limit" if warning else ""
 
 
 class Gauge(Static):
@@ -23,16 +27,30 @@ class Gauge(Static):
     def __init__(self, label: str, *, id: str):
         super().__init__(id=id, classes="gauge")
         self.label = label
+        self.shown: tuple[int, int, bool] | None = None
 
     def show(self, value: int, limit: int, warning: bool) -> None:
+        self.shown = (value, limit, warning)
+        self.redraw()
+
+    def on_resize(self) -> None:
+        if self.shown is not None:
+            self.redraw()
+
+    def redraw(self) -> None:
+        assert self.shown is not None
+        value, limit, warning = self.shown
+        narrow = self.app.size.width < 130
         pct = 100 * value / limit if limit else 0
+        words = gauge_words(value, limit, warning)
         text = Text()
         text.append(f"{self.label} ", style="bold")
-        text.append(bar(value, limit), style="")
-        text.append(f" {value:,}/{limit:,} ({pct:.0f} %)")
-        if warning:
-            text.append("  near the limit", style="bold")
-        self.set_class(warning, "-warning")
+        text.append(bar(value, limit, NARROW_BAR if narrow else BAR_WIDTH))
+        text.append(f" {value:,}/{limit:,}" + ("" if narrow and words else f" ({pct:.0f} %)"))
+        if words:
+            text.append(f"  {words}" if not narrow else f" {words}", style="bold")
+        self.set_class(bool(words) and words != "full", "-warning")
+        self.set_class(words == "full", "-full")
         self.update(text)
 
 
@@ -47,3 +65,7 @@ class PoolGauges(Horizontal):
             stats.unreserved, stats.unreserved_limit, stats.unreserved_warning)
         self.query_one("#gauge-reserved", Gauge).show(stats.reserved, stats.reserved_limit, stats.reserved_warning)
         self.query_one("#in-use-count", Static).update(f"In use: {stats.in_use_numbers:,}")
+
+    def counting(self, read: int) -> None:
+        """Before any count: how far the read of the pool has got."""
+        self.query_one("#in-use-count", Static).update(f"Counting… {read:,} numbers read")

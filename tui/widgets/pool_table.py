@@ -1,9 +1,14 @@
-"""The pool's table: a lean line-API table made for speed.
+"""The app's tables (the pool, the Services): a lean line-API table made for speed.
 
 Textual's DataTable re-renders every visible cell when one cell changes (50-100 ms for a
 page here); this table renders a row as one line, caches it, and redraws only the rows that
 changed, so a reservation toggle repaints one line. page-down on the last row asks for the
 next page, page-up on the first row for the previous one.
+
+Columns fit the width: each has a priority (0 stays longest; the highest goes first when the
+width runs out) and a flexible column takes the room left. The header shows the sorted
+column's direction; a click on a header asks to sort by it, a click on the highlighted row
+activates it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,36 @@ from textual.strip import Strip
 class Column:
     label: str
     key: str
-    width: int
+    width: int  # the width it takes (a flexible column: at least this much)
+    priority: int = 0  # 0: kept longest; when the width runs out, the highest goes first
+    flex: bool = False  # takes the width the others leave
+
+
+def fit_columns(columns: list[Column], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit in `width` cells (one space before each, one at the end), in their
+    order, each with its width: the highest priority goes first (of equals, the rightmost),
+    priority 0 never (the line then scrolls sideways); flexible columns share what is left."""
+    room = max(width - 1, 0)
+    kept = list(columns)
+
+    def need(cols: list[Column]) -> int:
+        return sum(c.width + 1 for c in cols)
+
+    while need(kept) > room:
+        droppable = [i for i, c in enumerate(kept) if c.priority > 0]
+        if not droppable:
+            break
+        del kept[max(droppable, key=lambda i: (kept[i].priority, i))]
+    spare = max(room - need(kept), 0)
+    flexible = sum(1 for c in kept if c.flex)
+    share, extra = divmod(spare, flexible) if flexible else (0, 0)
+    out = []
+    for column in kept:
+        grow = 0
+        if column.flex:
+            grow, extra = share + (1 if extra > 0 else 0), extra - 1
+        out.append((column, column.width + grow))
+    return out
 
 
 class PoolTable(ScrollView, can_focus=True):
@@ -44,6 +78,7 @@ class PoolTable(ScrollView, can_focus=True):
     PoolTable {
         background: $surface;
         color: $foreground;
+        scrollbar-gutter: stable;  /* the columns fit the same width with or without a scrollbar */
     }
     PoolTable > .pool-table--header {
         background: $panel;
@@ -78,6 +113,21 @@ class PoolTable(ScrollView, can_focus=True):
             super().__init__()
             self.direction = direction
 
+    class HeaderClicked(Message):
+        """A click on a column's header (sort by it)."""
+
+        def __init__(self, column: str):
+            super().__init__()
+            self.column = column
+
+    class RowActivated(Message):
+        """A click on the row already highlighted (as enter on it)."""
+
+        def __init__(self, index: int, key: str | None):
+            super().__init__()
+            self.index = index
+            self.key = key
+
     def __init__(self, columns: list[Column], **kwargs: Any):
         super().__init__(**kwargs)
         self.columns = list(columns)
@@ -86,7 +136,40 @@ class PoolTable(ScrollView, can_focus=True):
         self.rows: dict[str, list[Any]] = {}
         self._versions: dict[str, int] = {}
         self._cache: dict[tuple, Strip] = {}
-        self._line_width = sum(c.width for c in self.columns) + len(self.columns) + 1
+        self.sort_column: str | None = None
+        self.descending = False
+        self._layout: list[tuple[Column, int]] = [(c, c.width) for c in self.columns]  # until it has a width
+        self._line_width = self._width_of(self._layout)
+
+    @staticmethod
+    def _width_of(layout: list[tuple[Column, int]]) -> int:
+        return sum(width + 1 for _, width in layout) + 1
+
+    @property
+    def visible_columns(self) -> list[str]:
+        """The keys of the columns the width leaves on screen, in order."""
+        return [c.key for c, _ in self._layout]
+
+    def show_sort(self, column: str | None, descending: bool = False) -> None:
+        """The header marks the sorted column with its direction."""
+        if (column, descending) != (self.sort_column, self.descending):
+            self.sort_column, self.descending = column, descending
+            self._cache.clear()
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    def _relayout(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        if not width:
+            return
+        layout = fit_columns(self.columns, width)
+        if layout != self._layout:
+            self._layout = layout
+            self._line_width = self._width_of(layout)
+            self._cache.clear()
+            self._resized()
 
     # -- data (the DataTable calls the pool screen uses) -----------------------------------------
 
@@ -195,10 +278,25 @@ class PoolTable(ScrollView, can_focus=True):
         self.move_cursor(row=len(self.keys) - 1)
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            index = event.y - 1 + round(self.scroll_offset.y)
-            if 0 <= index < len(self.keys):
+        if event.y == 0:
+            column = self._column_at(event.x + round(self.scroll_offset.x))
+            if column is not None:
+                self.post_message(self.HeaderClicked(column))
+            return
+        index = event.y - 1 + round(self.scroll_offset.y)
+        if 0 <= index < len(self.keys):
+            if index == self.cursor_row:
+                self.post_message(self.RowActivated(index, self._key_at(index)))
+            else:
                 self.move_cursor(row=index)
+
+    def _column_at(self, x: int) -> str | None:
+        left = 1
+        for column, width in self._layout:
+            if left <= x < left + width + 1:
+                return column.key
+            left += width + 1
+        return None
 
     def on_focus(self) -> None:
         self._cache.clear()
@@ -210,11 +308,26 @@ class PoolTable(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------------------------
 
+    def _header_cells(self) -> list[Text]:
+        """The labels; the sorted column's ends in its direction, ▲ or ▼ (the label gives way to it)."""
+        widths = {c.key: w for c, w in self._layout}
+        cells = []
+        for column in self.columns:
+            label = Text(column.label)
+            if column.key == self.sort_column:
+                room = widths.get(column.key, column.width) - 1
+                label = Text(column.label if len(column.label) <= room else column.label[:max(room - 1, 0)] + "…")
+                label.append("▼" if self.descending else "▲", style="bold")
+            cells.append(label)
+        return cells
+
     def _line(self, cells: list[Any], style: Style) -> Strip:
         text = Text(" ", style=style, no_wrap=True, end="")
-        for column, cell in zip(self.columns, cells, strict=False):
+        for column, width in self._layout:
+            index = self.column_index[column.key]
+            cell = cells[index] if index < len(cells) else ""
             part = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            part.truncate(column.width, overflow="ellipsis", pad=True)
+            part.truncate(width, overflow="ellipsis", pad=True)
             text.append_text(part)
             text.append(" ")
         segments = [Segment(s.text, style + s.style if s.style else style)
@@ -230,7 +343,7 @@ class PoolTable(ScrollView, can_focus=True):
             key = ("header", style)
             strip = self._cache.get(key)
             if strip is None:
-                strip = self._cache[key] = self._line([Text(c.label) for c in self.columns], style)
+                strip = self._cache[key] = self._line(self._header_cells(), style)
         else:
             index = y - 1 + round(scroll_y)
             if index >= len(self.keys):
