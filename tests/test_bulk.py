@@ -10,7 +10,7 @@ import pytest
 
 from sandbox import store
 from sandbox.account import SandboxAccount
-from sandbox.files import StoreError
+from sandbox.files import Journal, StoreError
 from tests.test_conformance import buy, service
 from tui.core.errors import ProxyError
 from tui.core.resources import PhoneNumber
@@ -19,15 +19,21 @@ from tui.core.seam import BulkBackend, each_outcome
 
 @pytest.fixture
 def writes(monkeypatch):
-    """Every atomic file write the store makes, by path."""
+    """Every durable write the store makes: each journal record (one fsync'd append) and each
+    whole-file write (a fold), by what was written."""
     made: list[str] = []
-    real = store.atomic_write
+    real_append, real_write = Journal.append, store.atomic_write
 
-    def counting(path, payload):
+    def appending(journal, payload):
+        made.append(f"journal:{len(payload)}")
+        real_append(journal, payload)
+
+    def writing(path, payload):
         made.append(str(path))
-        real(path, payload)
+        real_write(path, payload)
 
-    monkeypatch.setattr(store, "atomic_write", counting)
+    monkeypatch.setattr(Journal, "append", appending)
+    monkeypatch.setattr(store, "atomic_write", writing)
     return made
 
 
@@ -41,7 +47,7 @@ def test_bulk_reserve_is_one_write_for_its_successes_and_refusals_are_per_number
     outcomes = account.set_reserved_each(pool.sid, sids, True)
     assert [type(o).__name__ for o in outcomes] == ["PhoneNumber"] * 5 + ["ProxyError"] * 2
     assert all(o.is_reserved for o in outcomes[:5]) and outcomes[5].code == 20404
-    assert len(writes) == 1  # one transaction, one write of the pool's file
+    assert len(writes) == 1  # one transaction, one journal record
     assert account.pool_stats(pool.sid).reserved == 5
     account.close()
     again = SandboxAccount.open(tmp_path / "s.json")
@@ -90,15 +96,18 @@ def test_a_failed_write_loses_the_whole_bulk_and_says_so(tmp_path, monkeypatch):
     pool = account.create_service("pool")
     account.add_numbers(pool.sid, [(n.sid, False) for n in owned])
 
-    def full(path, payload):
-        raise StoreError(f"cannot write {path}: No space left on device")
+    def full(journal, payload):
+        raise StoreError(f"cannot write {journal.path}: No space left on device")
 
-    monkeypatch.setattr(store, "atomic_write", full)
+    monkeypatch.setattr(Journal, "append", full)
     with pytest.raises(StoreError, match="No space left"):
         account.set_reserved_each(pool.sid, [n.sid for n in owned], True)
     monkeypatch.undo()
-    assert account.pool_stats(pool.sid).reserved == 0  # nothing of it stayed, in memory or on disk
+    assert account.pool_stats(pool.sid).reserved == 0  # nothing of it stayed in memory
     account.close()
+    again = SandboxAccount.open(tmp_path / "s.json")
+    assert again.pool_stats(pool.sid).reserved == 0  # nor on disk
+    again.close()
 
 
 async def test_every_backend_gives_the_same_outcomes_through_the_seam(world):
