@@ -241,6 +241,10 @@ async def test_enter_shows_the_numbers_twilio_json_and_sessions_and_y_copies(tmp
         assert s.screen.json == json.dumps(render_number(current), indent=2)
         assert f'"sid": "{first.sid}"' in s.text("#raw-json") and '"in_use": 1' in s.text("#raw-json")
         assert session in s.text("#raw-sessions") and "+14155550999" in s.text("#raw-sessions")
+        # the url, longer than the dialog, is folded onto the next line as drawn, not cut at the edge
+        shown = s.app.screen.query_one("#raw-json")
+        drawn = "".join(strip.text.strip() for strip in shown.render_lines(shown.size.region))
+        assert render_number(current)["url"] in drawn
         await s.press("y")
         assert parse_number(json.loads(s.app.clipboard)) == current
         await s.press("escape")

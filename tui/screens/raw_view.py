@@ -21,6 +21,14 @@ from tui.screens.traffic_messages import SessionsHolding
 from tui.widgets.cells import format_minute
 
 
+def folded_json(json: str) -> JSON:
+    """Rich's JSON, with a value longer than the dialog (a number's url) folded onto the next line, not cut."""
+    rendered = JSON(json)
+    rendered.text.no_wrap = False
+    rendered.text.overflow = "fold"
+    return rendered
+
+
 class RawViewScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,enter", "close", "Close"),
@@ -44,7 +52,7 @@ class RawViewScreen(ModalScreen[None]):
         with VerticalScroll(id="dialog"):
             yield Static(f"{format_international(self.number.phone_number)} in {self.service_name}: "
                          "its Twilio JSON", id="dialog-title")
-            yield Static(JSON(self.json), id="raw-json")
+            yield Static(folded_json(self.json), id="raw-json")
             yield Static("Sessions holding it: loading…", id="raw-sessions")
             yield Static(Text("y copies the JSON · n the number · i the SID · escape closes"), classes="hint")
 
