@@ -24,6 +24,7 @@ def _isolated_data_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                  "TWILIO_API_KEY_SECRET", "TWILIO_REGION", "TWILIO_EDGE", "PROXY_POOL_BASE_URL"):
         monkeypatch.delenv(name, raising=False)

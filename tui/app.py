@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from contextlib import aclosing
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from tui.core.resources import (
 )
 from tui.core.seam import Backend, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
+from tui.live.count_cache import CountCache
 from tui.screens.messages import (
     AccountCounted,
     AccountNumbersLoaded,
@@ -158,6 +160,9 @@ class ProxyPoolApp(App):
         self.exit_lines: list[str] = []  # printed after the app has left the terminal (tui.launch)
         # every pool's last known counts (the pool screen keeps its own current; Services shows them)
         self.pool_counts: dict[str, PoolStats] = {}
+        # live: the counts of the last launch, shown with their age until counted again
+        self.count_cache = count_cache_of(backend)
+        self.cached_at: dict[str, float] = {}  # the pools whose count is the cache's: when it was counted
         self.owned_numbers: int | None = None
         self.command_history = History()  # command mode's, shared by every screen
         self.worlds = worlds  # how :ctx opens another world (None: no contexts, e.g. in tests)
@@ -227,8 +232,6 @@ class ProxyPoolApp(App):
         """Screenshot: an SVG in the current folder (or the data folder when that cannot be
         written), and a note saying exactly where. Textual's own wrote to ~/Downloads and, with no
         such folder, said only "Failed to save screenshot"."""
-        import time
-
         name = time.strftime("proxy-pool-%Y%m%d-%H%M%S.svg")
         svg = self.export_screenshot()
         self.write_picture(name, svg)
@@ -282,14 +285,15 @@ class ProxyPoolApp(App):
             target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
             return
         self.service_names = {s.sid: s.unique_name for s in services}
-        if not target.post_message(ServicesLoaded(services, dict(self.pool_counts))):
+        self.adopt_cached_counts()
+        if not target.post_message(ServicesLoaded(services, dict(self.pool_counts), dict(self.cached_at))):
             return
         try:
             for service in sorted(services, key=lambda s: s.sid != first):
-                if missing_only and service.sid in self.pool_counts:
+                if missing_only and service.sid in self.pool_counts and service.sid not in self.cached_at:
                     continue
                 stats = await self.backend.pool_stats(service.sid)
-                self.pool_counts[service.sid] = stats
+                self.counted(stats)
                 if not target.post_message(PoolCounted(stats)):
                     return
             if missing_only and self.owned_numbers is not None:
@@ -304,6 +308,23 @@ class ProxyPoolApp(App):
             self.owned_numbers = owned
         except Exception as exc:  # noqa: BLE001
             target.post_message(BackendFailed("Counting the pools", describe_error(exc), exc))
+
+    def counted(self, stats: PoolStats) -> None:
+        """A pool's counts as the backend has them now (the Services screen and the cache follow)."""
+        self.pool_counts[stats.service_sid] = stats
+        self.cached_at.pop(stats.service_sid, None)
+        if self.count_cache is not None:
+            now = time.time()
+            self.count_cache.save(self.pool_counts, {sid: self.cached_at.get(sid, now) for sid in self.pool_counts})
+
+    def adopt_cached_counts(self) -> None:
+        """Live, once: the last launch's counts of the Services listed, for those not counted yet."""
+        if self.count_cache is None or self.cached_at or self.pool_counts:
+            return
+        for sid, entry in self.count_cache.load().items():
+            if sid in self.service_names:
+                self.pool_counts[sid] = entry.stats
+                self.cached_at[sid] = entry.counted_at
 
     async def ensure_backend(self, target: Screen) -> bool:
         """A backend handed over unopened (tui.launch.DeferredSandbox: 10 full pools take 0.4 s to
@@ -503,6 +524,7 @@ class ProxyPoolApp(App):
         self.opened_backend = True
         self.world = world_of(backend, read_only=self.world.read_only)
         self.service_names, self.pool_counts, self.owned_numbers = {}, {}, None
+        self.count_cache, self.cached_at = count_cache_of(backend), {}
         self.simulations = Simulations()
         await close_backend(old)
         await self.push_screen(ServicesScreen(self.world))
@@ -913,6 +935,14 @@ async def close_backend(backend: Any) -> None:
             await backend.aclose()
     except Exception:  # noqa: BLE001
         pass
+
+
+def count_cache_of(backend: Backend) -> CountCache | None:
+    """Live only: a sandbox counts a pool at once."""
+    hosts = getattr(backend, "hosts", None)
+    if getattr(backend, "kind", "sandbox") != "live" or hosts is None:
+        return None
+    return CountCache(backend.account_sid, hosts.proxy)  # type: ignore[attr-defined]
 
 
 def world_of(backend: Any, *, read_only: bool = False, label: str | None = None) -> WorldInfo:

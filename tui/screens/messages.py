@@ -60,10 +60,12 @@ class BackendFailed(Message):
 class ServicesLoaded(Message):
     """The account's Services; their counts follow one by one (PoolCounted)."""
 
-    def __init__(self, services: list[Service], stats: dict[str, PoolStats] | None = None):
+    def __init__(self, services: list[Service], stats: dict[str, PoolStats] | None = None,
+                 cached_at: dict[str, float] | None = None):
         super().__init__()
         self.services = services
         self.stats = stats or {}
+        self.cached_at = cached_at or {}  # live: the counts that are the last launch's, and when they were counted
 
 
 class PoolCounted(Message):

@@ -232,7 +232,8 @@ class PoolScreen(Screen):
     def show_counts(self, stats: PoolStats) -> None:
         before = self.stats
         self.stats = stats
-        self.app.pool_counts[self.service.sid] = stats
+        if not (stats is self.app.pool_counts.get(self.service.sid) and self.service.sid in self.app.cached_at):
+            self.app.counted(stats)  # counts of the pool as it is now, not the last launch's shown again
         self.query_one(PoolGauges).show(stats)
         if before is not None and stats.warning and not before.warning:
             which = "reserved" if stats.reserved_warning else "unreserved"

@@ -3,10 +3,13 @@ totals (numbers owned, in pools, spare); enter opens a pool.
 
 The list shows as soon as Twilio has listed the Services; each pool's counts fill in as they
 arrive (live, counting a pool pages all of it), then the account's numbers are counted. Counts
-the app already knows (a pool just changed in the pool screen) show at once.
+the app already knows (a pool just changed in the pool screen) show at once; live, the last
+launch's counts (tui/live/count_cache.py) show dim, with their age, until counted again.
 """
 
 from __future__ import annotations
+
+import time
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,7 +27,7 @@ from tui.state.command_line import (
     JumpCommand,
     parse,
 )
-from tui.widgets.cells import count_cell, format_ttl, gauge_cell
+from tui.widgets.cells import age_text, count_cell, format_ttl, gauge_cell
 from tui.widgets.command_line import CommandBar
 from tui.widgets.keys import Key, bind_keys
 from tui.widgets.pool_table import Column, PoolTable
@@ -54,7 +57,15 @@ KEYS = [
 ]
 
 
-def totals_text(services: list[Service], stats: dict[str, PoolStats], owned: int | None, owned_done: bool) -> Text:
+def dimmed(cell: object) -> Text:
+    """A count of the last launch: drawn dim over its own colours until counted again."""
+    text = Text(cell) if isinstance(cell, str) else cell.copy()  # type: ignore[attr-defined]
+    text.stylize("dim")
+    return text
+
+
+def totals_text(services: list[Service], stats: dict[str, PoolStats], owned: int | None, owned_done: bool,
+                cached_at: dict[str, float] | None = None, now: float | None = None) -> Text:
     """The account's line: numbers owned, in pools, spare (owned and in no pool), as far as counted."""
     counted = [stats[s.sid] for s in services if s.sid in stats]
     in_pools = sum(s.total for s in counted)
@@ -73,6 +84,11 @@ def totals_text(services: list[Service], stats: dict[str, PoolStats], owned: int
         text.append("… spare")
     if not all_counted:
         text.append(f" · counting pools: {len(counted)} of {len(services)}", style="italic")
+    cached = [cached_at[s.sid] for s in services if cached_at and s.sid in cached_at]
+    if cached:
+        age = age_text((now if now is not None else time.time()) - min(cached))
+        text.append(f" · {len(cached)} count{'s' if len(cached) != 1 else ''} from the last launch "
+                    f"(counted {age}), dim until counted again", style="dim italic")
     return text
 
 
@@ -84,6 +100,7 @@ class ServicesScreen(Screen):
         self.world = world
         self.services: list[Service] = []
         self.stats: dict[str, PoolStats] = {}
+        self.cached_at: dict[str, float] = {}  # live: the counts that are the last launch's (dim, with their age)
         self.owned: int | None = None
         self.owned_done = False
         self.loaded = False
@@ -110,6 +127,7 @@ class ServicesScreen(Screen):
         # back from a pool: its counts changed with it; the app has them at once
         if self.loaded:
             self.stats.update(self.app.pool_counts)
+            self.cached_at = dict(self.app.cached_at)
             self.render_rows()
             # live, a count pages a whole pool: only those not counted yet (ctrl+r counts them all)
             self.app.load_services(self, self.highlighted_sid(), missing_only=self.world.kind == "live")
@@ -123,12 +141,14 @@ class ServicesScreen(Screen):
     def on_services_loaded(self, message: ServicesLoaded) -> None:
         self.services = message.services
         self.stats = {sid: st for sid, st in message.stats.items() if any(s.sid == sid for s in self.services)}
+        self.cached_at = {sid: at for sid, at in message.cached_at.items() if sid in self.stats}
         self.loaded = True
         self.query_one(PoolTable).loading = False
         self.render_rows()
 
     def on_pool_counted(self, message: PoolCounted) -> None:
         self.stats[message.stats.service_sid] = message.stats
+        self.cached_at.pop(message.stats.service_sid, None)
         table = self.query_one(PoolTable)
         sid = message.stats.service_sid
         if sid in table.rows:
@@ -153,19 +173,20 @@ class ServicesScreen(Screen):
         return [s for s in self.services if needle in s.unique_name.lower() or needle in s.sid.lower()]
 
     @staticmethod
-    def count_cells(stats: PoolStats | None) -> dict[str, object]:
+    def count_cells(stats: PoolStats | None, cached: bool = False) -> dict[str, object]:
         if stats is None:
             return {"pool": count_cell(None), "unreserved": gauge_cell(None, 0, False),
                     "reserved": gauge_cell(None, 0, False), "in_use": count_cell(None)}
-        return {
+        cells = {
             "pool": count_cell(stats.total),
             "unreserved": gauge_cell(stats.unreserved, stats.unreserved_limit, stats.unreserved_warning),
             "reserved": gauge_cell(stats.reserved, stats.reserved_limit, stats.reserved_warning),
             "in_use": count_cell(stats.in_use_numbers),
         }
+        return {key: dimmed(cell) for key, cell in cells.items()} if cached else cells
 
     def row(self, service: Service) -> list[object]:
-        counts = self.count_cells(self.stats.get(service.sid))
+        counts = self.count_cells(self.stats.get(service.sid), service.sid in self.cached_at)
         return [service.unique_name, counts["pool"], counts["unreserved"], counts["reserved"], counts["in_use"],
                 format_ttl(service.default_ttl), service.number_selection_behavior, service.geo_match_level,
                 service.sid]
@@ -189,7 +210,7 @@ class ServicesScreen(Screen):
 
     def update_totals(self) -> None:
         self.query_one("#totals", Static).update(
-            totals_text(self.services, self.stats, self.owned, self.owned_done) if self.loaded else "")
+            totals_text(self.services, self.stats, self.owned, self.owned_done, self.cached_at) if self.loaded else "")
 
     def highlighted_sid(self) -> str | None:
         table = self.query_one(PoolTable)

@@ -143,3 +143,16 @@ def not_deferring_warning(service: str, numbers: int = 1) -> str:
     return (f"{service} does not defer to its numbers' webhooks: inbound messages to {what} will go to the "
             "Messaging Service's inbound URL and stop reaching Proxy (no session gets them). Fix: turn on "
             "\"Defer to sender's webhook\" on the Messaging Service (use_inbound_webhook_on_number=true).")
+
+
+def age_text(seconds: float) -> str:
+    """How old something is (a cached count), as a person says it."""
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
