@@ -5,9 +5,10 @@ stands against the goal, and whether the app has already said it was reached. Pl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.scenarios import GoalState, Scenario, of_origin
+if TYPE_CHECKING:  # the scenarios import the whole sandbox: not before the app's first paint
+    from sandbox.scenarios import GoalState, Scenario
 
 
 @dataclass
@@ -19,6 +20,8 @@ class Training:
 
     @classmethod
     def of(cls, origin: dict[str, Any] | None) -> Training:
+        from sandbox.scenarios import of_origin
+
         origin = dict(origin or {})
         return cls(origin, of_origin(origin))
 
