@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import socket
 import sys
 from argparse import Namespace
@@ -179,7 +180,7 @@ def _serve(args: Namespace) -> int:
     try:
         sock = _listen(args)
         port = sock.getsockname()[1]
-        app = create_app(backend, public_url=args.public_url)
+        app = with_conditions(create_app(backend, public_url=args.public_url), args)
         url = base_url(args.host, port, tls is not None)
         print(f"Serving sandbox {backend.path} at {url}")
         print(f"TWILIO_ACCOUNT_SID={backend.account_sid}")
@@ -195,6 +196,19 @@ def _serve(args: Namespace) -> int:
         return 0
     finally:
         backend.close()  # waits for an operation in flight, then releases the sandbox lock
+
+
+def with_conditions(app: Any, args: Namespace) -> Any:
+    """The server behind --latency, --rate-limit and --fail, when any is given (said on stderr)."""
+    from sandbox.server.conditions import Conditions, NetworkConditions
+
+    mean, jitter = getattr(args, "latency", None) or (0.0, 0.0)
+    conditions = Conditions(mean, jitter, getattr(args, "rate_limit", None), getattr(args, "fail", None) or 0.0,
+                            getattr(args, "fail_seed", 0))
+    if not conditions:
+        return app
+    print(f"Network conditions: {conditions.describe()}", file=sys.stderr, flush=True)
+    return NetworkConditions(app, conditions)
 
 
 def _listen(args: Namespace) -> socket.socket:
@@ -240,6 +254,9 @@ def _run_server(app: Any, sock: socket.socket, tls: Any) -> None:
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
     config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
                             timeout_graceful_shutdown=5, **(tls.uvicorn_options() if tls else {}))
+    from sandbox.server.conditions import QuietDrops
+
+    logging.getLogger("uvicorn.error").addFilter(QuietDrops())  # --fail's drops: one line, no traceback
     with contextlib.suppress(KeyboardInterrupt):
         Server(config).run(sockets=[sock])
     sock.close()
@@ -270,7 +287,7 @@ def _serve_class(args: Namespace) -> int:
         print(f"Each trainee: TWILIO_ACCOUNT_SID=… TWILIO_AUTH_TOKEN=… proxy-pool --live --base-url {url}"
               + (f" --pin {tls.fingerprint.replace(':', '')}" if tls else ""), file=sys.stderr)
         _say_tls(tls)
-        _run_server(classroom.ClassRoom(backends, args.public_url), sock, tls)
+        _run_server(with_conditions(classroom.ClassRoom(backends, args.public_url), args), sock, tls)
         return 0
     finally:
         for backend in backends:

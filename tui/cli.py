@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
     serve.add_argument("--public-url", metavar="URL", help="base URL to put in links (default: the request's host)")
     add_class_options(serve)
+    add_network_options(serve)
 
     ssub.add_parser("scenarios", help="list the training scenarios",
                     description="List the training scenarios, one line each.")
@@ -120,6 +121,22 @@ def add_live_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS,
                         help="with --from-live: the API base URL (default Twilio's)")
     add_trust_options(parser, default=argparse.SUPPRESS)
+
+
+def add_network_options(serve: argparse.ArgumentParser) -> None:
+    """Twilio's worst days for a team testing its integration (sandbox/server/conditions.py)."""
+    from sandbox.server import conditions
+
+    serve.add_argument("--latency", metavar="MS[:JITTER]", type=conditions.latency,
+                       help="delay every answer by MS milliseconds, plus or minus a uniform JITTER")
+    serve.add_argument("--rate-limit", metavar="N", nargs="?", const=30, type=conditions.rate_limit,
+                       help="per endpoint, at most 5*N requests in any 5 s (N a second on average; 30 when "
+                            "given alone), then 429 with Twilio's 20429 body and Retry-After in seconds")
+    serve.add_argument("--fail", metavar="RATE", type=conditions.fail_rate,
+                       help="that share of requests (0-1) never reaches the sandbox: half answered 503 "
+                            "(20503), half with the connection dropped; seeded by --fail-seed")
+    serve.add_argument("--fail-seed", metavar="N", type=int, default=0,
+                       help="seed of the requests --fail picks (default 0)")
 
 
 def add_class_options(serve: argparse.ArgumentParser) -> None:
