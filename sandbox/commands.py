@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import signal
 import socket
 import sys
 from argparse import Namespace
@@ -166,12 +167,41 @@ def _serve(args: Namespace) -> int:
     try:
         import uvicorn  # noqa: F401 - checked here: the build may lack it
 
-        from sandbox.server.app import create_app
+        import sandbox.server.app  # noqa: F401
     except ModuleNotFoundError as exc:
         raise CommandError(f"sandbox serve is not available in this build ({exc.name})") from None
 
-    if getattr(args, "class_size", None):
-        return _serve_class(args)
+    with _early_stop() as stop:
+        return _serve_class(args, stop) if getattr(args, "class_size", None) else _serve_one(args, stop)
+
+
+class EarlyStop:
+    """A SIGINT/SIGTERM that came before uvicorn took the signals over: kept, not raised at an
+    arbitrary point, so a script that stops a server as soon as it printed its URL gets a clean
+    shutdown, a released sandbox and exit 0."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.requested = True
+
+
+@contextlib.contextmanager
+def _early_stop() -> Iterator[EarlyStop]:
+    stop = EarlyStop()
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _serve_one(args: Namespace, stop: EarlyStop) -> int:
+    """One sandbox file on one server."""
+    from sandbox.server.app import create_app
+
     if getattr(args, "scenario", None) or getattr(args, "force", False):
         raise CommandError("--scenario and --force go with --class N (a class's sandboxes); to serve a scenario "
                            "alone, make it first: proxy-pool sandbox init PATH --scenario NAME")
@@ -192,7 +222,7 @@ def _serve(args: Namespace) -> int:
         if args.public_url:
             print(f"links point at {args.public_url}", file=sys.stderr)
         _say_tls(tls)
-        _run_server(app, sock, tls)
+        _run_server(app, sock, tls, stop)
         return 0
     finally:
         backend.close()  # waits for an operation in flight, then releases the sandbox lock
@@ -234,7 +264,7 @@ def _say_tls(tls: Any) -> None:
           file=sys.stderr, flush=True)
 
 
-def _run_server(app: Any, sock: socket.socket, tls: Any) -> None:
+def _run_server(app: Any, sock: socket.socket, tls: Any, stop: EarlyStop) -> None:
     """Serve `app` on `sock` (over TLS when given) until SIGINT/SIGTERM."""
     import uvicorn
 
@@ -242,12 +272,13 @@ def _run_server(app: Any, sock: socket.socket, tls: Any) -> None:
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             with super().capture_signals():
+                self.should_exit = self.should_exit or stop.requested  # a stop while starting
+                print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
                 yield
                 # uvicorn re-raises the signal after its graceful stop; we have stopped cleanly
                 # and still need to release the sandbox, so the process exits 0 instead
                 getattr(self, "_captured_signals", []).clear()
 
-    print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
     # uvicorn's own log config, with the access log moved to stderr: stdout holds only the
     # lines a script reads; the access log shows no headers, so no credential
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
@@ -262,7 +293,7 @@ def _run_server(app: Any, sock: socket.socket, tls: Any) -> None:
     sock.close()
 
 
-def _serve_class(args: Namespace) -> int:
+def _serve_class(args: Namespace, stop: EarlyStop) -> int:
     """N trainee accounts on one server (sandbox/server/classroom.py), a credentials table and its CSV."""
     from sandbox.server import classroom
 
@@ -287,7 +318,7 @@ def _serve_class(args: Namespace) -> int:
         print(f"Each trainee: TWILIO_ACCOUNT_SID=… TWILIO_AUTH_TOKEN=… proxy-pool --live --base-url {url}"
               + (f" --pin {tls.fingerprint.replace(':', '')}" if tls else ""), file=sys.stderr)
         _say_tls(tls)
-        _run_server(with_conditions(classroom.ClassRoom(backends, args.public_url), args), sock, tls)
+        _run_server(with_conditions(classroom.ClassRoom(backends, args.public_url), args), sock, tls, stop)
         return 0
     finally:
         for backend in backends:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -449,3 +450,35 @@ def test_a_real_server_process_with_curl_and_httpx(tmp_path, stop_signal):
     names = {s.unique_name for s in reopened.list_services().items}
     reopened.close()
     assert "made-over-http" in names and ("made-by-curl" in names or not shutil.which("curl"))
+
+
+
+def test_a_stop_while_the_server_starts_is_a_clean_stop(tmp_path, monkeypatch, capsys):
+    # Ctrl+C arriving after the socket is bound and before uvicorn serves (here: at the bind)
+    # is not an "interrupted" error but the stop the user asked for: exit 0, the sandbox released
+    path = tmp_path / "s.json"
+    build_sandbox(path, kind="empty").close()
+    bind = commands.listen
+
+    def bind_then_interrupt(host, port):
+        sock = bind(host, port)
+        os.kill(os.getpid(), signal.SIGINT)
+        return sock
+
+    monkeypatch.setattr(commands, "listen", bind_then_interrupt)
+    assert commands.run(serve_args(path)) == 0
+    out, err = capsys.readouterr()
+    assert "interrupted" not in err and "Traceback" not in err
+    assert "Press Ctrl+C to stop." in err and "Finished server process" in err  # served, then shut down
+    SandboxAccount.open(path).close()  # not left locked
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_server_stopped_as_soon_as_it_printed_its_url_stops_cleanly(tmp_path, stop_signal):
+    # a script that starts a server, reads its lines and stops it at once
+    path = tmp_path / "s.json"
+    build_sandbox(path, kind="empty").close()
+    server = server_process.start(path)
+    assert server.stop(stop_signal) == 0, server.output()
+    assert "Traceback" not in server.output()
+    SandboxAccount.open(path).close()  # not left locked
