@@ -228,6 +228,29 @@ async def test_429_then_success_honours_retry_after(backend, respx_mock, clock):
     assert clock.sleeps == [3.0, 0.75]
 
 
+async def test_each_retry_is_told_before_its_wait_with_why_when_and_which_try(backend, respx_mock, clock):
+    told = []
+    backend.watch_retries(told.append)
+    respx_mock.get(f"{PROXY}/Services/{KS}").mock(side_effect=[
+        httpx.Response(429, json=twilio_error(20429, 429, "Too Many Requests"), headers={"Retry-After": "3"}),
+        httpx.Response(503, json=twilio_error(20503, 503, "Service unavailable")),
+        httpx.ReadError("connection reset"),
+        httpx.Response(200, json=example("/v1/Services", "post", "201")),
+    ])
+    await backend.get_service(KS)
+    assert [(t.attempt, t.delay) for t in told] == list(zip([1, 2, 3], clock.sleeps, strict=True))
+    assert told[0].text == ("Twilio asked to slow down (429, too many requests): GET /v1/Services/{sid} goes "
+                            "again in 3.0 s (try 2 of 4)")
+    assert told[1].reason == "Twilio is unavailable for now (503)"
+    assert told[2].reason == "The connection to proxy.twilio.com dropped before it answered"
+    assert not any(KS in t.text or TOKEN in t.text for t in told)  # the path's SIDs are placeholders
+    told.clear()
+    respx_mock.get(f"{PROXY}/Services").respond(503, json=twilio_error(20503, 503, "Service unavailable"))
+    with pytest.raises(ProxyError):
+        await backend.list_services()
+    assert [t.attempt for t in told] == [1, 2, 3]  # the last try is not followed by a retry to tell of
+
+
 async def test_503_until_the_tries_run_out(backend, respx_mock, clock):
     route = respx_mock.get(f"{PROXY}/Services").respond(503, json=twilio_error(20503, 503, "Service unavailable"))
     with pytest.raises(ProxyError) as info:

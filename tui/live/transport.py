@@ -11,6 +11,7 @@ retries, and every failure turned into a ProxyError.
   and time, honouring Retry-After. A create is never resent blindly: after an ambiguous failure
   the caller's look-up says whether it took effect.
 - Every request waits for its slot in a rate limiter: at most 30 a second per endpoint.
+- Each retry is announced (`on_retry`, a Retrying) before its wait, so the user is told.
 - The secret stays in the httpx auth object: never in a URL, message, log record or repr.
 No Textual here (below the seam).
 """
@@ -90,6 +91,32 @@ class RetryPolicy:
         return step / 2 + rng() * step / 2
 
 
+@dataclass(frozen=True)
+class Retrying:
+    """A request about to be sent again: what the user is told while it waits."""
+
+    method: str
+    endpoint: str  # the path with its SIDs as {sid}: the endpoint Twilio counts against
+    attempt: int  # the try that failed
+    tries: int
+    delay: float  # seconds until the next try
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return (f"{self.reason}: {self.method} {self.endpoint} goes again in {self.delay:.1f} s "
+                f"(try {self.attempt + 1} of {self.tries})")
+
+
+def retry_reason(error: ProxyError, status: int | None) -> str:
+    """Why a request is being sent again, in the user's words."""
+    if status == 429:
+        return "Twilio asked to slow down (429, too many requests)"
+    if status == 503:
+        return "Twilio is unavailable for now (503)"
+    return error.message.split(";")[0]  # the network's own words ("The connection to … dropped …")
+
+
 class RateLimiter:
     """At most `rate` requests a second per endpoint: each request waits for its own slot.
 
@@ -146,6 +173,7 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self._sleep, self._clock, self._rng = sleep, clock, rng
         self.limiter = RateLimiter(rate, clock=clock, sleep=sleep)
+        self.on_retry: Callable[[Retrying], None] | None = None  # told before each retry's wait
         self.client = httpx.AsyncClient(
             auth=httpx.BasicAuth(credentials.username, credentials.secret),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
@@ -174,7 +202,7 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
-            wait = None
+            wait = status = None
             try:
                 response = await self._send(method, url, params, data)
             except httpx.TransportError as exc:
@@ -194,6 +222,7 @@ class Transport:
             else:
                 if response.status_code < 400:
                     return self._json(response)
+                status = response.status_code
                 error = self._error(response)
                 if resend.gone_is_done and ambiguous and error.code == 20404:
                     return None  # an earlier attempt that lost its answer did delete it
@@ -213,6 +242,9 @@ class Transport:
             elapsed = self._clock() - start
             if attempt >= self.retry.tries or elapsed + delay > self.retry.total_time:
                 raise self._gave_up(error, attempt)
+            if self.on_retry is not None:
+                self.on_retry(Retrying(method, endpoint_key(method, url).partition(" ")[2], attempt,
+                                       self.retry.tries, delay, retry_reason(error, status)))
             await self._sleep(delay)
 
     async def _send(self, method: str, url: str, params: Mapping[str, Any] | None,
