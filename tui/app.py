@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import aclosing
@@ -29,6 +30,7 @@ from textual.worker import WorkerFailed
 from tui.core.errors import ProxyError
 from tui.core.resources import (
     DEFAULT_PAGE_SIZE,
+    MAX_RECORDS_PER_PAGE,
     AccountNumber,
     Participant,
     PhoneNumber,
@@ -86,6 +88,8 @@ from tui.screens.training_messages import (
     TrainingFailed,
 )
 from tui.state.command_line import History
+from tui.state.prefetch import Prefetch
+from tui.state.retry_notices import RetryNotices
 from tui.state.simulations import Simulations
 from tui.state.training import Training
 from tui.widgets.key_order import KeyOrder
@@ -170,6 +174,7 @@ class ProxyPoolApp(App):
         self.known_contexts: list[Context] = []  # as last listed (command mode completes their names)
         # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
         self.key_order = KeyOrder(self, partial(App.on_event, self))
+        self.prefetch = Prefetch()  # live reads started before the screen that shows them has mounted
 
     @property
     def read_only(self) -> bool:
@@ -179,10 +184,12 @@ class ProxyPoolApp(App):
         from tui.screens.services import ServicesScreen
 
         self.theme = "textual-dark"
+        self.prefetch_services()
         self.push_screen(ServicesScreen(self.world))
         self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
+        self.watch_retries()
         self.remember_world()
         if self.worlds is not None:  # the names :ctx completes
             self.list_contexts(show=False)
@@ -197,7 +204,35 @@ class ProxyPoolApp(App):
             return
         await super().on_event(event)
 
+    def watch_retries(self) -> None:
+        """A live backend says when it sends a request again; the user is told (a sandbox never retries)."""
+        watch = getattr(self.backend, "watch_retries", None)
+        if watch is not None:
+            notices = RetryNotices()
+            watch(lambda retrying: self.retry_told(notices.add(retrying)))
+
+    def retry_told(self, text: str | None) -> None:
+        if text is None:
+            return
+        if threading.get_ident() != self._thread_id:  # a request from a thread worker
+            self.call_from_thread(self.retry_told, text)
+            return
+        self.notify(text, title="Retrying", severity="warning", timeout=6)  # it goes on by itself: a warning
+
+    def prefetch_services(self) -> None:
+        """Live: the Services list leaves as the app starts, not once its screen has mounted."""
+        if self.world.kind == "live":
+            self.prefetch.start("services", partial(all_items, self.backend.list_services,
+                                                    page_size=DEFAULT_PAGE_SIZE))
+
+    def prefetch_pool(self, service_sid: str) -> None:
+        """Live: a pool's first page leaves when `enter` opens it (the pool screen's read takes it)."""
+        if self.world.kind == "live":
+            self.prefetch.start(("pool", service_sid), partial(self.backend.list_numbers, service_sid,
+                                                               MAX_RECORDS_PER_PAGE))
+
     async def on_unmount(self) -> None:
+        self.prefetch.cancel_all()
         if self.opened_backend:  # launch closes the one it opened; this one is the app's
             await close_backend(self.backend)
 
@@ -279,8 +314,10 @@ class ProxyPoolApp(App):
         numbers the account owns."""
         if not await self.ensure_backend(target):
             return
+        started = self.prefetch.take("services")
         try:
-            services: list[Service] = await all_items(self.backend.list_services, page_size=DEFAULT_PAGE_SIZE)
+            services: list[Service] = await (started or all_items(self.backend.list_services,
+                                                                  page_size=DEFAULT_PAGE_SIZE))
         except Exception as exc:  # noqa: BLE001 - any failure becomes a notification
             target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
             return
@@ -350,7 +387,8 @@ class ProxyPoolApp(App):
         """The whole pool, 100 numbers a request (Twilio's most), each part posted as it arrives:
         the first page is usable at once. Ends when the pool does or the screen is gone."""
         try:
-            async with aclosing(every_page(self.backend.list_numbers, service_sid)) as pages:
+            async with aclosing(every_page(self.backend.list_numbers, service_sid,
+                                           first=self.prefetch.take(("pool", service_sid)))) as pages:
                 async for page in pages:
                     if not target.post_message(PoolChunk(generation, list(page.items), done=not page.next_token)):
                         return
@@ -526,8 +564,11 @@ class ProxyPoolApp(App):
         self.service_names, self.pool_counts, self.owned_numbers = {}, {}, None
         self.count_cache, self.cached_at = count_cache_of(backend), {}
         self.simulations = Simulations()
+        self.prefetch.cancel_all()  # reads of the old world
+        self.prefetch_services()
         await close_backend(old)
         await self.push_screen(ServicesScreen(self.world))
+        self.watch_retries()
         self.notify(f"Now in {self.world.badge.strip()}", title="Context", timeout=6)
         self.remember_world()
         self.list_contexts(show=False)

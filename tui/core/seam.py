@@ -42,14 +42,19 @@ class Page(Generic[T]):
 
 
 async def every_page(list_page: Callable[..., Awaitable[Page[T]]], *args: Any,
-                     page_size: int = MAX_RECORDS_PER_PAGE) -> AsyncIterator[Page[T]]:
+                     page_size: int = MAX_RECORDS_PER_PAGE,
+                     first: Awaitable[Page[T]] | None = None) -> AsyncIterator[Page[T]]:
     """Every page of a list, first to last: `list_page(*args, page_size, token)` is a backend's
-    list method. A server whose next token leads back to a page already read (paging in a
-    circle) is a ProxyError, never an endless loop."""
+    list method; `first`, the first page's read when it is already under way. A server whose
+    next token leads back to a page already read (paging in a circle) is a ProxyError, never
+    an endless loop."""
     seen: set[str] = set()
     token: str | None = None
     while True:
-        page = await list_page(*args, page_size, token)
+        if first is not None:
+            page, first = await first, None
+        else:
+            page = await list_page(*args, page_size, token)
         yield page
         token = page.next_token
         if not token:

@@ -52,7 +52,7 @@ from tui.core.resources import (
     Service,
     Session,
 )
-from tui.core.seam import Page, every_item, every_page
+from tui.core.seam import Page, all_items, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.core.wire import (
     MESSAGING_BASE_URL,
@@ -71,7 +71,7 @@ from tui.core.wire import (
     to_form,
 )
 from tui.live.credentials import Credentials, Hosts, load_credentials, regional_url
-from tui.live.transport import DEFAULT_TIMEOUT, Clock, Resend, RetryPolicy, Sleep, Transport
+from tui.live.transport import DEFAULT_TIMEOUT, Clock, Resend, Retrying, RetryPolicy, Sleep, Transport
 
 __all__ = ["LiveBackend", "backend_from_args"]
 
@@ -125,6 +125,7 @@ class LiveBackend:
                                    sleep=sleep, clock=clock, rng=rng)
         self._messaging: MessagingIndex | None = None  # read once a session (messaging_index)
         self._messaging_lock = asyncio.Lock()
+        self._prefetch: asyncio.Future | None = None  # the index, read beside the first Services list
 
     def __repr__(self) -> str:
         return (f"LiveBackend(account={mask_sid(self.account_sid)!r}, proxy={self.hosts.proxy!r}, "
@@ -135,7 +136,15 @@ class LiveBackend:
         return self._credentials.account_sid
 
     async def aclose(self) -> None:
+        if self._prefetch is not None and not self._prefetch.done():
+            self._prefetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prefetch
         await self.transport.aclose()
+
+    def watch_retries(self, callback: Callable[[Retrying], None] | None) -> None:
+        """Tell `callback` of each request about to be sent again (429, 503, a lost connection)."""
+        self.transport.on_retry = callback
 
     # -- URLs -----------------------------------------------------------------------------
 
@@ -220,6 +229,10 @@ class LiveBackend:
     # -- Services ---------------------------------------------------------------------------------
 
     async def list_services(self, page_size: int = 50, page_token: str | None = None) -> Page[Service]:
+        if self.read_messaging and self._prefetch is None:
+            # read while the user looks at the Services and their counts: the first pool page
+            # opened then needs one round trip, not three (Messaging Services, their numbers, the page)
+            self._prefetch = asyncio.ensure_future(self.messaging_index())
         return await self._list(self._proxy("/Services"), page_size, page_token, parse_service, "services")
 
     async def get_service(self, sid: str) -> Service:
@@ -251,10 +264,11 @@ class LiveBackend:
 
     async def list_numbers(self, service_sid: str, page_size: int = 50,
                            page_token: str | None = None) -> Page[PhoneNumber]:
-        page = await self._pool_page(service_sid, page_size, page_token)
         if not self.read_messaging:
-            return page
-        index = await self.messaging_index()
+            return await self._pool_page(service_sid, page_size, page_token)
+        # side by side: a pool opened before the index is read waits for the longer of the two
+        page, index = await asyncio.gather(self._pool_page(service_sid, page_size, page_token),
+                                           self.messaging_index())
         return replace(page, items=[_linked(n, index.of(n.sid)) for n in page.items])
 
     async def get_number(self, service_sid: str, sid: str) -> PhoneNumber:
@@ -528,10 +542,14 @@ class LiveBackend:
     async def _read_messaging(self) -> MessagingIndex:
         by_number: dict[str, MessagingLink] = {}
         try:
-            async for service in every_item(self.list_messaging_services, page_size=MAX_RECORDS_PER_PAGE):
-                async for number in every_item(self.list_messaging_numbers, service.sid,
-                                               page_size=MAX_RECORDS_PER_PAGE):
-                    by_number[number.sid] = service.link
+            services = [s async for s in every_item(self.list_messaging_services, page_size=MAX_RECORDS_PER_PAGE)]
+            # each Service's numbers side by side: one round trip for all of them (paced per endpoint)
+            numbers = await asyncio.gather(*(all_items(self.list_messaging_numbers, s.sid, page_size=MAX_RECORDS_PER_PAGE)
+                                             for s in services), return_exceptions=True)
+            for service, found in zip(services, numbers, strict=True):
+                if isinstance(found, BaseException):
+                    raise found
+                by_number.update((number.sid, service.link) for number in found)
         except Exception as exc:  # noqa: BLE001 - whatever it is, adding numbers must go on without it
             cause = f"{exc.code}: {exc.message}" if isinstance(exc, ProxyError) else type(exc).__name__
             return MessagingIndex({}, note=f"Messaging Services could not be read ({cause}); numbers in a "

@@ -230,6 +230,7 @@ class ServicesScreen(Screen):
         service = self.highlighted()
         if service is None:
             return
+        self.app.prefetch_pool(service.sid)  # its first page leaves before the screen is built
         self.app.push_screen(PoolScreen(service, self.world, self.app.page_size, self.stats.get(service.sid)))
 
     def on_pool_table_row_activated(self, event: PoolTable.RowActivated) -> None:
