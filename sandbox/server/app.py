@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import rules
@@ -25,6 +25,7 @@ from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.server.handlers import Handlers
 from sandbox.server.requests import Call, basic_credentials, read_params
+from sandbox.server.responses import FastJSONResponse as JSONResponse
 from tui.core.errors import ProxyError
 from tui.core.wire import MESSAGING_PREFIX, render_error
 
