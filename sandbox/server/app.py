@@ -10,11 +10,12 @@ server is <base>/messaging, and twilio-python's client.messaging.base_url points
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -62,6 +63,12 @@ class Endpoints:
     def __init__(self, backend: SandboxBackend, public_url: str | None):
         self.backend = backend
         self.public_url = public_url.rstrip("/") if public_url else None
+        # one worker thread per sandbox: its calls queue on one lock anyway, and handing a call to
+        # an executor costs less than anyio's pool (a capacity limiter and a cancel scope per call)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-calls")
+
+    async def in_worker(self, fn: Callable[..., Response], *args: object) -> Response:
+        return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
 
     def __call__(self, handler: Handler, *, account_in_path: bool = False, locked: bool = True) -> Callable:
         async def asgi_endpoint(request: Request) -> Response:
@@ -82,8 +89,8 @@ class Endpoints:
                     return handler(self.backend.account, call)  # the account current now: a reset swaps it
 
                 if locked:
-                    return await run_in_threadpool(self.backend.call, run)
-                return await run_in_threadpool(run)
+                    return await self.in_worker(self.backend.call, run)
+                return await self.in_worker(run)
             except ProxyError as exc:
                 headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if exc.status == 401 else None
                 return error_response(exc, headers)
