@@ -57,6 +57,9 @@ def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
+MAX_BASES = 64  # base URLs remembered (Endpoints.base_of)
+
+
 class Endpoints:
     """Handlers wrapped as ASGI endpoints, with the account current at each call (a reset swaps it)."""
 
@@ -66,6 +69,20 @@ class Endpoints:
         # one worker thread per sandbox: its calls queue on one lock anyway, and handing a call to
         # an executor costs less than anyio's pool (a capacity limiter and a cancel scope per call)
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-calls")
+        self.bases: dict[tuple, str] = {}
+
+    def base_of(self, request: Request) -> str:
+        """The request's own base URL, remembered per scheme, Host and root path (building it took two URL
+        parses a request); a client may send any Host, so only the first few are remembered."""
+        scope = request.scope
+        key = (scope["scheme"], request.headers.get("host"), scope.get("app_root_path", scope.get("root_path", "")),
+               tuple(scope.get("server") or ()))  # a list under some ASGI transports
+        base = self.bases.get(key)
+        if base is None:
+            base = str(request.base_url).rstrip("/")
+            if len(self.bases) < MAX_BASES:
+                self.bases[key] = base
+        return base
 
     async def in_worker(self, fn: Callable[..., Response], *args: object) -> Response:
         return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
@@ -82,7 +99,7 @@ class Endpoints:
                 if account_in_path and request.path_params.get("account_sid") != account.account_sid:
                     raise unauthorized()
                 params = await read_params(request)
-                base = self.public_url or str(request.base_url).rstrip("/")
+                base = self.public_url or self.base_of(request)
                 call = Call(params=params, path=dict(request.path_params), base=base)
 
                 def run() -> Response:
