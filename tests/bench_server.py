@@ -18,7 +18,8 @@ The sandbox's pool is full (both of Twilio's limits reached), so before the togg
 unreserved numbers to make room for every number the toggle walks. Prism answers its example
 for any well-formed request; ours reads and writes the sandbox (each toggle is fsync'd).
 
-Figures are wrk's Requests/sec and its latency percentiles (p50, p99); the credentials reach wrk
+Each figure follows an uncounted warm-up run (--warmup, 2 s: Prism runs on Node's JIT). Figures
+are wrk's Requests/sec and its latency percentiles (p50, p99); the credentials reach wrk
 through its environment, never its command line or this script's output.
 """
 
@@ -186,11 +187,12 @@ def seconds(text: str) -> float:
 
 
 def run_wrk(wrk: str, url: str, script: str, env: dict[str, str], args: argparse.Namespace,
-            folder: Path) -> dict:
+            folder: Path, duration: str | None = None) -> dict:
     lua = folder / "bench.lua"
     lua.write_text(script)
-    done = subprocess.run([wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}", "--latency",
-                           "-s", str(lua), url], capture_output=True, text=True, env={**os.environ, **env})
+    done = subprocess.run([wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{duration or args.duration}",
+                           "--latency", "-s", str(lua), url], capture_output=True, text=True,
+                          env={**os.environ, **env})
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr.strip() or done.stdout.strip()}")
     out = done.stdout
@@ -213,12 +215,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=10, help="full pools to build (default 10)")
     parser.add_argument("--duration", default="10s", help="wrk's -d per run (default 10s)")
+    parser.add_argument("--warmup", default="2s", help="an uncounted wrk run first, per figure and server "
+                        "(default 2s; 0 for none)")
     parser.add_argument("--connections", type=int, default=8, help="wrk's -c (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk's -t (default 2)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "proxy-pool-bench" / "prism",
                         help="where Prism is installed with npm (default ~/.cache/proxy-pool-bench/prism)")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep the files (default: a temp dir)")
     args = parser.parse_args()
+    args.warmup = None if args.warmup in ("0", "0s", "") else args.warmup
     # a SIGTERM unwinds like Ctrl+C: every `finally` stops its server
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -249,6 +254,8 @@ def main() -> int:
             ):
                 for who, base in (("ours", server.base_url), ("prism", prism_url)):
                     print(f"wrk: {name} against {who} ...", flush=True)
+                    if args.warmup:  # Prism's JIT (and our caches) warm before the figure counts
+                        run_wrk(wrk, base + url, script, env, args, folder, args.warmup)
                     results[f"{name} {who}"] = run_wrk(wrk, base + url, script, env, args, folder)
             left = [n for n in pool_of(server.base_url, auth, service) if n["sid"] in set(sids)]
             reserved_after = sum(n["is_reserved"] for n in left)
