@@ -224,7 +224,9 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep the files (default: a temp dir)")
     args = parser.parse_args()
     args.warmup = None if args.warmup in ("0", "0s", "") else args.warmup
-    # a SIGTERM unwinds like Ctrl+C: every `finally` stops its server
+    # Ctrl+C (even when started where SIGINT is ignored, as a background job) and SIGTERM unwind:
+    # every `finally` stops its server
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     wrk, prism = ensure_wrk(), ensure_prism(args.cache)
@@ -283,4 +285,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:  # both servers are already stopped (main's `finally` blocks)
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
