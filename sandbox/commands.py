@@ -283,7 +283,7 @@ def _run_server(app: Any, sock: socket.socket, tls: Any, stop: EarlyStop) -> Non
     # lines a script reads; the access log shows no headers, so no credential
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-    config = uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=log_config,
+    config = uvicorn.Config(app, lifespan="off", http="httptools", log_level="info", access_log=True, log_config=log_config,
                             timeout_graceful_shutdown=5, **(tls.uvicorn_options() if tls else {}))
     from sandbox.server.conditions import QuietDrops
 

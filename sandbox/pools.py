@@ -115,8 +115,18 @@ class PoolLedger:
 
     def fetcher(self, service_sid: str) -> Callable[[int], Record]:
         """Document id -> record, for paging through the pool: only ever called with the pool's own ids,
-        so an empty pool's file is never made by a read."""
-        return lambda doc_id: self.files.pool(service_sid).table(NUMBERS).get(doc_id=doc_id)  # type: ignore[return-value]
+        so an empty pool's file is never made by a read. The records are the stored ones, not
+        TinyDB's copies (a page is only rendered from them; copying was a fifth of listing a page):
+        never modify one, and use them before the next change."""
+        rows: dict[str, Record] | None = None
+
+        def fetch(doc_id: int) -> Record:
+            nonlocal rows
+            if rows is None:  # the file at the first id, not before
+                rows = raw_table(self.files.pool(service_sid), NUMBERS)
+            return rows[str(doc_id)]
+
+        return fetch
 
     def candidates(self, service_sid: str) -> Candidates:
         """The pool as number selection sees it; built once per change of the pool (5,500 cost ~15 ms)."""

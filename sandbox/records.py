@@ -7,6 +7,7 @@ every resource is made from one here; the account and the ledgers never build ei
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,8 +39,13 @@ _SERVICE_URLS = ("callback_url", "intercept_callback_url", "out_of_session_callb
 
 def capabilities(data: dict[str, Any] | None) -> Capabilities:
     data = data or {}
-    return Capabilities(voice=bool(data.get("voice")), sms=bool(data.get("sms")),
-                        mms=bool(data.get("mms")), fax=bool(data.get("fax")))
+    return _capabilities(bool(data.get("voice")), bool(data.get("sms")), bool(data.get("mms")), bool(data.get("fax")))
+
+
+@functools.cache
+def _capabilities(voice: bool, sms: bool, mms: bool, fax: bool) -> Capabilities:
+    """One shared (frozen) value per combination, of 16: a page of 50 numbers made 50 of them."""
+    return Capabilities(voice=voice, sms=sms, mms=mms, fax=fax)
 
 
 # -- Services --------------------------------------------------------------------------------------

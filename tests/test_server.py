@@ -344,6 +344,20 @@ async def test_links_use_the_public_url_when_given(tmp_path):
         assert fetched["links"]["phone_numbers"] == f"https://sandbox.example.com/v1/Services/{service.sid}/PhoneNumbers"
 
 
+async def test_links_follow_each_request_s_own_host(served, monkeypatch):
+    """The base URL is remembered per Host (app.Endpoints.base_of): one host's links never reach another's,
+    also past the few it remembers."""
+    from sandbox.server import app
+
+    monkeypatch.setattr(app, "MAX_BASES", 2)
+    service = served.account.create_service("svc")
+    for host in ["one.test", "two.test:8080", "three.test", "one.test", "four.test", "two.test:8080"]:
+        body = (await served.client.get(f"/v1/Services/{service.sid}", headers={"Host": host})).json()
+        assert body["url"] == f"http://{host}/v1/Services/{service.sid}"
+        page = (await served.client.get("/v1/Services", params={"PageSize": 1}, headers={"Host": host})).json()
+        assert page["meta"]["first_page_url"] == f"http://{host}/v1/Services?PageSize=1&Page=0"
+
+
 # -- reset ---------------------------------------------------------------------------------------
 
 async def test_reset_restores_the_seeded_demo_and_keeps_the_credentials(tmp_path):

@@ -10,14 +10,15 @@ server is <base>/messaging, and twilio-python's client.messaging.base_url points
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import rules
@@ -25,6 +26,7 @@ from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.server.handlers import Handlers
 from sandbox.server.requests import Call, basic_credentials, read_params
+from sandbox.server.responses import FastJSONResponse as JSONResponse
 from tui.core.errors import ProxyError
 from tui.core.wire import MESSAGING_PREFIX, render_error
 
@@ -55,12 +57,35 @@ def error_response(exc: ProxyError, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
+MAX_BASES = 64  # base URLs remembered (Endpoints.base_of)
+
+
 class Endpoints:
     """Handlers wrapped as ASGI endpoints, with the account current at each call (a reset swaps it)."""
 
     def __init__(self, backend: SandboxBackend, public_url: str | None):
         self.backend = backend
         self.public_url = public_url.rstrip("/") if public_url else None
+        # one worker thread per sandbox: its calls queue on one lock anyway, and handing a call to
+        # an executor costs less than anyio's pool (a capacity limiter and a cancel scope per call)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-calls")
+        self.bases: dict[tuple, str] = {}
+
+    def base_of(self, request: Request) -> str:
+        """The request's own base URL, remembered per scheme, Host and root path (building it took two URL
+        parses a request); a client may send any Host, so only the first few are remembered."""
+        scope = request.scope
+        key = (scope["scheme"], request.headers.get("host"), scope.get("app_root_path", scope.get("root_path", "")),
+               tuple(scope.get("server") or ()))  # a list under some ASGI transports
+        base = self.bases.get(key)
+        if base is None:
+            base = str(request.base_url).rstrip("/")
+            if len(self.bases) < MAX_BASES:
+                self.bases[key] = base
+        return base
+
+    async def in_worker(self, fn: Callable[..., Response], *args: object) -> Response:
+        return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
 
     def __call__(self, handler: Handler, *, account_in_path: bool = False, locked: bool = True) -> Callable:
         async def asgi_endpoint(request: Request) -> Response:
@@ -74,15 +99,15 @@ class Endpoints:
                 if account_in_path and request.path_params.get("account_sid") != account.account_sid:
                     raise unauthorized()
                 params = await read_params(request)
-                base = self.public_url or str(request.base_url).rstrip("/")
+                base = self.public_url or self.base_of(request)
                 call = Call(params=params, path=dict(request.path_params), base=base)
 
                 def run() -> Response:
                     return handler(self.backend.account, call)  # the account current now: a reset swaps it
 
                 if locked:
-                    return await run_in_threadpool(self.backend.call, run)
-                return await run_in_threadpool(run)
+                    return await self.in_worker(self.backend.call, run)
+                return await self.in_worker(run)
             except ProxyError as exc:
                 headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if exc.status == 401 else None
                 return error_response(exc, headers)

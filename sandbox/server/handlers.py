@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from sandbox import rules
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.server.requests import PAGING_PARAMS, Call, ttl_for
+from sandbox.server.responses import FastJSONResponse as JSONResponse
 from tui.core.errors import ProxyError, echo
 from tui.core.phone import InvalidNumber, parse_e164
 from tui.core.resources import MESSAGING_SERVICE_FIELDS, SERVICE_FIELDS

@@ -99,7 +99,9 @@ async def read_body(request: Request) -> bytes:
 
 async def read_params(request: Request) -> dict[str, Any]:
     """The query string's parameters, plus the form body's on POST."""
-    params = parse_form(request.url.query, "query string") if request.url.query else {}
+    # the raw query string, as request.url.query would give it (without building the whole URL)
+    query = request.scope.get("query_string", b"").decode()
+    params = parse_form(query, "query string") if query else {}
     if request.method == "POST":
         body = await read_body(request)
         if body.strip():
