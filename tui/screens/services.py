@@ -10,6 +10,7 @@ launch's counts (tui/live/count_cache.py) show dim, with their age, until counte
 from __future__ import annotations
 
 import time
+from importlib import import_module
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -145,6 +146,9 @@ class ServicesScreen(Screen):
         self.loaded = True
         self.query_one(PoolTable).loading = False
         self.render_rows()
+        # the pool screen's code (~60 ms to import) is read once the list is on screen, so that
+        # `enter` opens it, and sends its first page's request, without that wait
+        self.call_after_refresh(import_module, "tui.screens.pool")
 
     def on_pool_counted(self, message: PoolCounted) -> None:
         self.stats[message.stats.service_sid] = message.stats
