@@ -97,6 +97,10 @@ class SandboxBackend:
     async def pool_stats(self, service_sid: str) -> PoolStats:
         return await self._run(self.account.pool_stats, service_sid)
 
+    async def owned_count(self) -> int:
+        """How many numbers the account owns, at once (tui.core.seam.OwnedCount; live pages them)."""
+        return await self._run(lambda: self.account.counts()[2])
+
     # -- sessions and participants (tui.core.seam.SessionBackend) ------------------------------
 
     async def create_session(self, service_sid: str, *, unique_name: str | None = None, ttl: int | None = None,

@@ -267,7 +267,7 @@ def main() -> int:
             met = "yes" if mine <= budget else "NO"
             print(f"{name:40} {fmt(mine, unit):>11} {'≤ ' + fmt(budget, unit):>10} {met:>4} "
                   f"{fmt(theirs, unit):>13} {ratio:>11.4f}  {note}")
-        print(f"{'buy a number (rewrites the account file)':40} {fmt(ours_ops['buy'], 'ms'):>11} "
+        print(f"{'buy a number (one journal append)':40} {fmt(ours_ops['buy'], 'ms'):>11} "
               f"{'no budget':>10} {'':>4} {'':>13} {'':>11}  {ours_ops['buys']} buys")
         if app:
             print(f"{'app (Textual, headless): first screen':40} "

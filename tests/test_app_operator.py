@@ -360,6 +360,27 @@ async def test_services_list_at_once_counts_fill_in_and_every_count_follows_a_ch
         assert "577 in pools · 8 spare" in s.text("#totals")
 
 
+class CountsListings:
+    def __init__(self, inner):
+        self.inner, self.listed = inner, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    async def list_account_numbers(self, *args):
+        self.listed += 1
+        return await self.inner.list_account_numbers(*args)
+
+
+async def test_a_sandbox_counts_the_accounts_numbers_without_listing_them(tmp_path):
+    # 55,000 owned numbers were 550 listed pages before the Services screen settled (1.1 s)
+    account = build_app_sandbox(tmp_path / "sandbox.json")
+    counting = CountsListings(SandboxBackend(account))
+    async with running_app(tmp_path, account=account, backend=counting) as s:
+        assert "585 numbers owned · 578 in pools · 7 spare" in s.text("#totals")
+        assert counting.listed == 0
+
+
 # -- contexts ----------------------------------------------------------------------------------------------
 
 async def test_ctx_lists_the_worlds_and_switches_to_another_sandbox(tmp_path):

@@ -38,7 +38,7 @@ from tui.core.resources import (
     Service,
     Session,
 )
-from tui.core.seam import Backend, all_items, each_outcome, every_item, every_page
+from tui.core.seam import Backend, OwnedCount, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
 from tui.live.count_cache import CountCache
 from tui.screens.messages import (
@@ -334,6 +334,10 @@ class ProxyPoolApp(App):
                 if not target.post_message(PoolCounted(stats)):
                     return
             if missing_only and self.owned_numbers is not None:
+                target.post_message(AccountCounted(self.owned_numbers, done=True))
+                return
+            if isinstance(self.backend, OwnedCount):
+                self.owned_numbers = await self.backend.owned_count()
                 target.post_message(AccountCounted(self.owned_numbers, done=True))
                 return
             owned = 0

@@ -235,6 +235,14 @@ class MessagingBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class OwnedCount(Protocol):
+    """A backend that knows how many numbers the account owns without listing them (the sandbox;
+    Twilio has no such count, so live pages IncomingPhoneNumbers: 55,000 numbers were 550 calls)."""
+
+    async def owned_count(self) -> int: ...
+
+
 # -- bulk changes over many pool numbers -------------------------------------------------------------
 # A backend that can make many changes as one transaction (the sandbox) implements BulkBackend; any
 # other is asked one number at a time. `each_outcome` is the one loop both the app and the
