@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from tui import __version__
 
@@ -123,16 +124,26 @@ def add_live_source_options(parser: argparse.ArgumentParser) -> None:
     add_trust_options(parser, default=argparse.SUPPRESS)
 
 
+def _condition(name: str) -> Any:
+    """The argparse type `name` of sandbox/server/conditions.py, imported when a flag is given: the
+    server stack (and the wire mapping under it) is not read at every launch of the app."""
+    def parse(text: str) -> Any:
+        from sandbox.server import conditions
+
+        return getattr(conditions, name)(text)
+
+    parse.__name__ = name.replace("_", " ")  # argparse's "invalid ... value" names it
+    return parse
+
+
 def add_network_options(serve: argparse.ArgumentParser) -> None:
     """Twilio's worst days for a team testing its integration (sandbox/server/conditions.py)."""
-    from sandbox.server import conditions
-
-    serve.add_argument("--latency", metavar="MS[:JITTER]", type=conditions.latency,
+    serve.add_argument("--latency", metavar="MS[:JITTER]", type=_condition("latency"),
                        help="delay every answer by MS milliseconds, plus or minus a uniform JITTER")
-    serve.add_argument("--rate-limit", metavar="N", nargs="?", const=30, type=conditions.rate_limit,
+    serve.add_argument("--rate-limit", metavar="N", nargs="?", const=30, type=_condition("rate_limit"),
                        help="per endpoint, at most 5*N requests in any 5 s (N a second on average; 30 when "
                             "given alone), then 429 with Twilio's 20429 body and Retry-After in seconds")
-    serve.add_argument("--fail", metavar="RATE", type=conditions.fail_rate,
+    serve.add_argument("--fail", metavar="RATE", type=_condition("fail_rate"),
                        help="that share of requests (0-1) never reaches the sandbox: half answered 503 "
                             "(20503), half with the connection dropped; seeded by --fail-seed")
     serve.add_argument("--fail-seed", metavar="N", type=int, default=0,
