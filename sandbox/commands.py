@@ -288,8 +288,7 @@ def _run_server(app: Any, sock: socket.socket, tls: Any, stop: EarlyStop) -> Non
     from sandbox.server.conditions import QuietDrops
 
     logging.getLogger("uvicorn.error").addFilter(QuietDrops())  # --fail's drops: one line, no traceback
-    with contextlib.suppress(KeyboardInterrupt):
-        Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
     sock.close()
 
 

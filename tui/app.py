@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Iterable
 from contextlib import aclosing
@@ -212,24 +211,21 @@ class ProxyPoolApp(App):
             watch(lambda retrying: self.retry_told(notices.add(retrying)))
 
     def retry_told(self, text: str | None) -> None:
-        if text is None:
-            return
-        if threading.get_ident() != self._thread_id:  # a request from a thread worker
-            self.call_from_thread(self.retry_told, text)
-            return
-        self.notify(text, title="Retrying", severity="warning", timeout=6)  # it goes on by itself: a warning
+        if text is not None:  # the request goes on by itself: a warning, not an error
+            self.notify(text, title="Retrying", severity="warning", timeout=6)
 
     def prefetch_services(self) -> None:
-        """Live: the Services list leaves as the app starts, not once its screen has mounted."""
-        if self.world.kind == "live":
-            self.prefetch.start("services", partial(all_items, self.backend.list_services,
-                                                    page_size=DEFAULT_PAGE_SIZE))
+        """The Services list leaves as the app starts, not once its screen has mounted."""
+        self._early("services", lambda: all_items(self.backend.list_services, page_size=DEFAULT_PAGE_SIZE))
 
     def prefetch_pool(self, service_sid: str) -> None:
-        """Live: a pool's first page leaves when `enter` opens it (the pool screen's read takes it)."""
-        if self.world.kind == "live":
-            self.prefetch.start(("pool", service_sid), partial(self.backend.list_numbers, service_sid,
-                                                               MAX_RECORDS_PER_PAGE))
+        """A pool's first page leaves when `enter` opens it (the pool screen's read takes it)."""
+        self._early(("pool", service_sid), lambda: self.backend.list_numbers(service_sid, MAX_RECORDS_PER_PAGE))
+
+    def _early(self, key: Any, read: Any) -> None:
+        """`read()` now (it names the backend only once called: an unopened sandbox has no lists)."""
+        if self.world.kind == "live":  # a round trip saved; a sandbox answers at once (and may not be open yet)
+            self.prefetch.start(key, read)
 
     async def on_unmount(self) -> None:
         self.prefetch.cancel_all()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 from tui.core.errors import ProxyError, echo
 from tui.core.phone import number_type
@@ -605,10 +605,6 @@ def split_token(token: str) -> tuple[int, str]:
 
 
 def _paging_query(size: int, page_no: int, token: str | None, filters: Mapping[str, Any] | None = None) -> str:
-    if not filters and type(size) is int and type(page_no) is int:
-        # urlencode's output, spelled out: a served page builds three or four of these links
-        query = f"PageSize={size}&Page={page_no}"
-        return f"{query}&PageToken={quote_plus(token)}" if token else query
     query: dict[str, Any] = {**(filters or {}), "PageSize": size, "Page": page_no}
     if token:
         query["PageToken"] = token

@@ -545,10 +545,8 @@ class LiveBackend:
             services = [s async for s in every_item(self.list_messaging_services, page_size=MAX_RECORDS_PER_PAGE)]
             # each Service's numbers side by side: one round trip for all of them (paced per endpoint)
             numbers = await asyncio.gather(*(all_items(self.list_messaging_numbers, s.sid, page_size=MAX_RECORDS_PER_PAGE)
-                                             for s in services), return_exceptions=True)
+                                             for s in services))
             for service, found in zip(services, numbers, strict=True):
-                if isinstance(found, BaseException):
-                    raise found
                 by_number.update((number.sid, service.link) for number in found)
         except Exception as exc:  # noqa: BLE001 - whatever it is, adding numbers must go on without it
             cause = f"{exc.code}: {exc.message}" if isinstance(exc, ProxyError) else type(exc).__name__
