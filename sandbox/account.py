@@ -20,14 +20,15 @@ from typing import Any, TypeVar
 
 from sandbox import paging, records, rules
 from sandbox.catalog import Catalog
-from sandbox.files import StoreError
+from sandbox.files import META, VERSION, StoreError
 from sandbox.interactions import InteractionLedger
 from sandbox.messaging import MessagingLedger
 from sandbox.pools import PoolLedger
 from sandbox.records import Record
+from sandbox.runs import run_of
 from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
-from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table, sandbox_files
+from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table
 from tui.core.errors import ProxyError
 from tui.core.resources import (
     DEFAULT_SESSION_MODE,
@@ -51,6 +52,8 @@ from tui.core.wire import iso8601, parse_date, parse_participant_item, utcnow
 
 R = TypeVar("R")
 
+KEEP_POOLS = 2  # pools kept in memory once used (the one open and the one before); others are read again
+
 # Area codes a bought number comes from when no AreaCode is asked for.
 DEFAULT_AREA_CODES = ("415", "212", "312", "206", "512", "617", "303", "404")
 
@@ -66,11 +69,14 @@ class SandboxAccount:
         self.clock: Callable[[], datetime] = clock or utcnow
         # new SIDs (and generated numbers) come from here: a seeded rng makes built sandboxes repeatable
         self._rng = rng or random.Random()
+        self._recent: dict[str, None] = {}  # the pools read, least recently used first
         try:
             self._load()
-            self._adopt_hidden_messaging_sids()
+            if meta.get("version", 1) < VERSION:
+                self._write(self._migrate)
+                self._adopt_hidden_messaging_sids()  # only version 1 sandboxes kept them
         except BaseException:
-            files.close()  # refused: let the next open take the lock
+            files.abandon()  # refused: nothing written, and the next open may take the lock
             raise
         files.repair()  # only once every file has been read and checked
 
@@ -78,16 +84,56 @@ class SandboxAccount:
         """The ledgers, from what the store holds (at open, and after a failed write)."""
         self.catalog = Catalog(self.files)
         services = self.catalog.service_sids()
-        self.messaging = MessagingLedger(self.files, self.catalog.owned_sids())
-        self.pools = PoolLedger(self.files, services, self.catalog.owned_sids())
+        self.messaging = MessagingLedger(self.files, self.catalog)
+        self.pools = PoolLedger(self.files, services, self.catalog)
         self.sessions = SessionLedger(self.files, self.pools, services)
         self.interactions = InteractionLedger(self.files, self.sessions, services)
+        self.files.before_fold = self._store_pool_counts
+
+    def _migrate(self) -> None:
+        """A version 1 sandbox kept which pool holds each number only in the pool files: read them all
+        once (with the checks a version 1 open made) and keep it on the owned numbers, in one write."""
+        self.pools.adopt(self.pools.membership_from_files())
+        self.files.account.table(META).update({"version": VERSION}, doc_ids=[1])
+
+    def _pool_counts(self, service_sid: str) -> dict[str, Any]:
+        counts = self.pools.pool(service_sid).counts()
+        book = self.sessions.book(service_sid)
+        expiry = book.next_expiry()
+        return {"reserved": counts.reserved, "unreserved": counts.unreserved,
+                "busy": self.sessions.busy_numbers(service_sid), "next_expiry": expiry and iso8601(expiry),
+                "runs": sorted({run for name in book.by_name if (run := run_of(name))})}
+
+    def _store_pool_counts(self) -> None:
+        """Before a fold: each pool read keeps its counts on its Service's record (the Services list
+        then reads no pool file at the next open)."""
+        for service_sid in list(self.pools.pools):
+            self.catalog.store_counts(service_sid, self._pool_counts(service_sid))
+        self.catalog.store_owned_count()
+
+    def _recently_used(self, service_sid: str) -> None:
+        """The pool was just used: the least recently used ones beyond KEEP_POOLS leave memory (their
+        files hold them whole; a pool with a change waiting for the fold stays until then)."""
+        self._recent.pop(service_sid, None)
+        self._recent[service_sid] = None
+        if self.files.in_transaction:
+            return
+        for old in list(self._recent)[:-KEEP_POOLS]:
+            if not self.pools.loaded(old):
+                del self._recent[old]
+                continue
+            self.catalog.store_counts(old, self._pool_counts(old))
+            if self.files.unload(old):
+                del self._recent[old]
+                self.pools.unload(old)
+                self.sessions.unload(old)
+                self.interactions.unload(old)
 
     def _adopt_hidden_messaging_sids(self) -> None:
         """Sandboxes made before Messaging Services were resources kept a `messaging_service_sid` on
         owned numbers: each becomes a real Messaging Service (named by its SID) holding those numbers,
         once, in one write."""
-        hidden = [doc for doc in raw_table(self.files.account, ACCOUNT_NUMBERS).values()
+        hidden = [doc for doc in raw_table(self.files.numbers(), ACCOUNT_NUMBERS).values()
                   if "messaging_service_sid" in doc]  # a scan of dicts: 55,000 numbers cost ~3 ms
         if not hidden:
             return
@@ -119,7 +165,7 @@ class SandboxAccount:
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> SandboxAccount:
-        with big_load(sandbox_files(Path(path))):
+        with big_load([Path(path)]):  # the account file: pool files are read when their pools are
             return cls(SandboxFiles.open(path), clock=clock)
 
     @classmethod
@@ -176,6 +222,7 @@ class SandboxAccount:
         now = self.clock()
         if self.sessions.due(service_sid, now):
             self._write(self.sessions.expire_due, service_sid, now)
+        self._recently_used(service_sid)
         return doc
 
     def _pool_number(self, service_sid: str, sid: str) -> Record:
@@ -192,7 +239,7 @@ class SandboxAccount:
         return doc
 
     def _number(self, service_sid: str, doc: Record) -> PhoneNumber:
-        return records.number(doc, self.account_sid, service_sid, self.sessions.in_use_of(doc["sid"]),
+        return records.number(doc, self.account_sid, service_sid, self.sessions.in_use_of(doc["sid"], service_sid),
                               self.messaging.link_of(doc["sid"]))
 
     def _account_number(self, doc: Record) -> AccountNumber:
@@ -223,6 +270,15 @@ class SandboxAccount:
     def services(self) -> list[Service]:
         return [self.get_service(sid) for sid in self.service_sids()]
 
+    def simulation_runs(self, service_sid: str) -> set[str]:
+        """The simulation runs that named sessions of this Service (sandbox/runs.py), without reading its
+        pool file when the account file's counts for it hold."""
+        kept = self.pools.stored(service_sid)
+        if kept is not None and isinstance(kept.get("runs"), list):
+            self._service(service_sid)
+            return set(kept["runs"])
+        return {run for name in self.sessions.book(service_sid).by_name if (run := run_of(name))}
+
     def in_use_of(self, number_sid: str) -> int:
         """How many active sessions hold this pool number (its in_use), as of the last operation."""
         return self.sessions.in_use_of(number_sid)
@@ -246,7 +302,7 @@ class SandboxAccount:
 
     def counts(self) -> tuple[int, int, int]:
         """(Services, pool numbers, owned numbers)."""
-        return len(self.catalog.service_sids()), self.pools.pooled_count(), len(self.catalog.owned_sids())
+        return len(self.catalog.service_sids()), self.pools.pooled_count(), self.catalog.owned_count()
 
     # -- Services ---------------------------------------------------------------------------
 
@@ -292,8 +348,10 @@ class SandboxAccount:
 
         def apply() -> None:  # the Service, its pool file, its sessions and interactions: one journal record
             self.catalog.remove_service(sid)
-            self.sessions.drop_book(sid, self.pools.drop_pool(sid))
+            self.pools.drop_pool(sid)
+            self.sessions.drop_book(sid)
             self.interactions.drop_book(sid)
+            self._recent.pop(sid, None)
 
         self._write(apply)
 
@@ -355,10 +413,17 @@ class SandboxAccount:
 
     def remove_number(self, service_sid: str, sid: str) -> None:
         doc = self._pool_number(service_sid, sid)
-        rules.check_removable(self.sessions.in_use_of(sid), doc["phone_number"])
+        rules.check_removable(self.sessions.in_use_of(sid, service_sid), doc["phone_number"])
         self._write(self.pools.remove, service_sid, sid)
 
     def pool_stats(self, service_sid: str) -> PoolStats:
+        kept = self.pools.stored(service_sid)  # its counts as kept at the last fold, while they still hold
+        if kept is not None:
+            self._service(service_sid)
+            if "busy" in kept and (
+                    kept.get("next_expiry") is None or parse_date(kept["next_expiry"]) > self.clock()):
+                return PoolStats(service_sid, reserved=kept["reserved"], unreserved=kept["unreserved"],
+                                 in_use_numbers=kept["busy"])
         self._current(service_sid)
         pool = self.pools.pool(service_sid)
         return PoolStats(service_sid, reserved=pool.reserved, unreserved=pool.unreserved,
@@ -614,7 +679,7 @@ class SandboxAccount:
             m = book.participants[p]
             if m.holds is None:
                 continue
-            rules.check_explicit_proxy(self.pools.service_holding(m.holds) == service_sid, m.holds)
+            rules.check_explicit_proxy(m.holds in self.pools.pool(service_sid).doc_of, m.holds)
             phone = self.get_number(service_sid, m.holds).phone_number
             rules.check_not_held(m.identifier, phone, book.held(m.identifier, other_than=sid).get(m.holds))
 
@@ -658,7 +723,7 @@ class SandboxAccount:
             chosen = select_number(
                 list(pool.by_sid.values()), identifier=identifier, mode=session["mode"],
                 geo_match_level=geo_match_level, behavior=behavior, held=set(held),
-                history=book.history(identifier), in_use=self.sessions.in_use_counts(), own=own,
+                history=book.history(identifier), in_use=self.sessions.in_use_counts(service_sid), own=own,
             )
         return records.participant_record(new_sid("KP", self._rng), session_sid, identifier, friendly_name,
                                           chosen.phone_number, chosen.sid, self.clock())

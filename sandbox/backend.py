@@ -97,6 +97,10 @@ class SandboxBackend:
     async def pool_stats(self, service_sid: str) -> PoolStats:
         return await self._run(self.account.pool_stats, service_sid)
 
+    async def simulation_runs(self, service_sid: str) -> set[str]:
+        """The simulation runs that named sessions of this Service (sandbox.traffic.orphans asks)."""
+        return await self._run(self.account.simulation_runs, service_sid)
+
     async def owned_count(self) -> int:
         """How many numbers the account owns, at once (tui.core.seam.OwnedCount; live pages them)."""
         return await self._run(lambda: self.account.counts()[2])

@@ -3,6 +3,9 @@
 Layout of a sandbox at PATH:
   PATH            the account file (TinyDB JSON, the store's account tables)
   PATH.d/KS….json one file per Service: its pool, sessions and participants
+  PATH.d/numbers.G.json the account's own numbers (IncomingPhoneNumbers), each naming its pool; G is
+                  the sandbox's generation, so a sandbox built aside never replaces the numbers
+                  of the one it is installed over before its account file does
   PATH.journal    the changes since those files were last written: one record per change
   PATH.lock       an exclusive lock (flock) holding the owner's PID
 
@@ -32,7 +35,14 @@ from tui.core.errors import ProxyError
 
 FORMAT = "proxy-pool-sandbox"
 POOL_FORMAT = "proxy-pool-sandbox-pool"
-VERSION = 1
+NUMBERS_FORMAT = "proxy-pool-sandbox-numbers"
+NUMBERS_FILES = "numbers.*.json"  # in PATH.d, beside the pool files: numbers.<generation>.json
+# The account file's format. Version 2 holds the Services (with their pools' counts) and the account's
+# number count, but not the owned numbers: those are in PATH.d/numbers.G.json, each naming its pool, so
+# opening reads neither a pool file nor the numbers. Version 1 files are migrated when opened.
+VERSION = 2
+READS = (1, 2)  # the account file versions this build opens
+POOL_VERSION = 1  # a pool file's format (unchanged by version 2 of the account file)
 META = "_meta"
 
 
@@ -91,7 +101,8 @@ def fsync_dir(folder: Path) -> None:
 
 
 def read_json_file(path: Path, fmt: str) -> dict[str, Any]:
-    """Parse a sandbox file, refusing (never touching) an empty, corrupt or foreign one."""
+    """Parse a sandbox file, refusing (never touching) an empty, corrupt or foreign one, or one of a
+    format version this build does not read."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -110,17 +121,30 @@ def read_json_file(path: Path, fmt: str) -> dict[str, Any]:
     meta = meta.get("1") if isinstance(meta, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise StoreError(f"{path} is not a proxy-pool sandbox file; it was left as it is")
-    if meta.get("version") != VERSION:
-        raise StoreError(f"sandbox file {path} has format version {meta.get('version')}, this build reads {VERSION}")
+    versions = READS if fmt == FORMAT else (POOL_VERSION,)  # the numbers file: version 1 too
+    if meta.get("version") not in versions:
+        readable = " or ".join(str(v) for v in versions)
+        raise StoreError(f"sandbox file {path} has format version {meta.get('version')}, this build reads {readable}")
     return data
 
 
 
 
-def sandbox_files(path: Path) -> list[Path]:
-    """The account file and the pool files of the sandbox at path (those that exist)."""
+def pool_files(path: Path) -> list[Path]:
+    """The pool files of the sandbox at path (those that exist)."""
     pools_dir = Path(f"{path}.d")
-    return [path, *(sorted(pools_dir.glob("KS*.json")) if pools_dir.is_dir() else [])]
+    return sorted(pools_dir.glob("KS*.json")) if pools_dir.is_dir() else []
+
+
+def numbers_file(path: Path, generation: str) -> Path:
+    return Path(f"{path}.d") / f"numbers.{generation}.json"
+
+
+def sandbox_files(path: Path) -> list[Path]:
+    """Every file of the sandbox at path that exists: the account file, the numbers files, the pool files."""
+    pools_dir = Path(f"{path}.d")
+    numbers = sorted(pools_dir.glob(NUMBERS_FILES)) if pools_dir.is_dir() else []
+    return [path, *numbers, *pool_files(path)]
 
 
 def journal_path(path: Path) -> Path:
@@ -343,7 +367,7 @@ def install(built: Path, path: Path) -> None:
         try:
             pools.mkdir(exist_ok=True)
             if new_pools.is_dir():
-                for file in new_pools.glob("KS*.json"):
+                for file in [*new_pools.glob("KS*.json"), *new_pools.glob(NUMBERS_FILES)]:
                     os.replace(file, pools / file.name)
                     kept.add(file.name)
                 new_pools.rmdir()
@@ -352,7 +376,7 @@ def install(built: Path, path: Path) -> None:
             fsync_dir(path.parent)
         except OSError as exc:
             raise StoreError(f"cannot replace sandbox {path}: {cause(exc)}; the old sandbox was kept") from None
-        for file in pools.glob("KS*.json"):
+        for file in [*pools.glob("KS*.json"), *pools.glob(NUMBERS_FILES)]:
             if file.name not in kept:
                 with contextlib.suppress(OSError):
                     file.unlink()

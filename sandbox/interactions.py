@@ -46,20 +46,34 @@ class InteractionBook:
 
 class InteractionLedger:
     def __init__(self, files: SandboxFiles, sessions: SessionLedger, service_sids: Iterable[str]):
-        """Index every pool file's interactions; refuse one whose session is not there."""
+        """The interactions of these Services, each Service's indexed when first needed; one whose
+        session is not there is refused then."""
         self.files = files
-        self.books: dict[str, InteractionBook] = {}
-        for service_sid in service_sids:
-            book = InteractionBook()
-            db = files.pools.get(service_sid)
-            rows = raw_table(db, INTERACTIONS) if db is not None else {}
-            sessions_of = sessions.book(service_sid).doc_of
-            for doc_id, doc in sorted(rows.items(), key=lambda kv: int(kv[0])):
-                if doc["session_sid"] not in sessions_of:
-                    raise StoreError(f"sandbox {files.path} is inconsistent: interaction {doc['sid']} of "
-                                     f"{service_sid} has no session; it was left as it is")
-                book.add(doc["sid"], int(doc_id), doc["session_sid"], doc.get("participant_sid"))
-            self.books[service_sid] = book
+        self.sessions = sessions
+        self.services = set(service_sids)
+        self.books: dict[str, InteractionBook] = {}  # the Services indexed so far
+
+    def _index(self, service_sid: str) -> InteractionBook:
+        if service_sid not in self.services:
+            raise KeyError(service_sid)
+        book = InteractionBook()
+        db = self.files.load(service_sid)
+        rows = raw_table(db, INTERACTIONS) if db is not None else {}
+        sessions_of = self.sessions.book(service_sid).doc_of
+        for doc_id, doc in sorted(rows.items(), key=lambda kv: int(kv[0])):
+            if doc["session_sid"] not in sessions_of:
+                raise StoreError(f"sandbox {self.files.path} is inconsistent: interaction {doc['sid']} of "
+                                 f"{service_sid} has no session; it was left as it is")
+            book.add(doc["sid"], int(doc_id), doc["session_sid"], doc.get("participant_sid"))
+        self.books[service_sid] = book
+        return book
+
+    def book(self, service_sid: str) -> InteractionBook:
+        book = self.books.get(service_sid)
+        return book if book is not None else self._index(service_sid)
+
+    def unload(self, service_sid: str) -> None:
+        self.books.pop(service_sid, None)
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -68,15 +82,15 @@ class InteractionLedger:
         return lambda doc_id: self.files.pool(service_sid).table(INTERACTIONS).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def of_session(self, service_sid: str, session_sid: str) -> tuple[list[int], Callable[[int], Record]]:
-        return list(self.books[service_sid].by_session.get(session_sid, ())), self._fetch(service_sid)
+        return list(self.book(service_sid).by_session.get(session_sid, ())), self._fetch(service_sid)
 
     def of_participant(self, service_sid: str, participant_sid: str) -> tuple[list[int], Callable[[int], Record]]:
-        return list(self.books[service_sid].by_participant.get(participant_sid, ())), self._fetch(service_sid)
+        return list(self.book(service_sid).by_participant.get(participant_sid, ())), self._fetch(service_sid)
 
     def record(self, service_sid: str, session_sid: str, sid: str,
                participant_sid: str | None = None) -> Record | None:
         """The interaction, if it is this session's (and, when given, this participant's)."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         if book.session_of.get(sid) != session_sid:
             return None
         if participant_sid is not None and book.participant_of.get(sid) != participant_sid:
@@ -86,22 +100,24 @@ class InteractionLedger:
     # -- changes (inside the account's transaction) ------------------------------------------------------
 
     def open_book(self, service_sid: str) -> None:
+        self.services.add(service_sid)
         self.books[service_sid] = InteractionBook()
 
     def drop_book(self, service_sid: str) -> None:
+        self.services.discard(service_sid)
         self.books.pop(service_sid, None)  # its records went with the pool file
 
     def add(self, service_sid: str, doc: Record) -> None:
         doc_id = self.files.pool(service_sid).table(INTERACTIONS).insert(doc)
-        self.books[service_sid].add(doc["sid"], doc_id, doc["session_sid"], doc.get("participant_sid"))
+        self.book(service_sid).add(doc["sid"], doc_id, doc["session_sid"], doc.get("participant_sid"))
 
     def remove(self, service_sid: str, sid: str) -> None:
-        doc_id = self.books[service_sid].drop(sid)
+        doc_id = self.book(service_sid).drop(sid)
         self.files.pool(service_sid).table(INTERACTIONS).remove(doc_ids=[doc_id])
 
     def remove_session(self, service_sid: str, session_sid: str) -> None:
         """A deleted session's interactions go with it."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         sids = [sid for sid, session in book.session_of.items() if session == session_sid]
         doc_ids = [book.drop(sid) for sid in sids]
         book.by_session.pop(session_sid, None)

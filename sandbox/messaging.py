@@ -9,8 +9,9 @@ account makes each change one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
+from sandbox.catalog import Catalog
 from sandbox.records import Record, messaging_link
 from sandbox.store import SandboxFiles, StoreError, raw_table
 from tui.core.resources import MessagingLink
@@ -20,9 +21,10 @@ MESSAGING_NUMBERS = "messaging_numbers"
 
 
 class MessagingLedger:
-    def __init__(self, files: SandboxFiles, owned: Iterable[str]):
-        """Index both tables; refuse a state that breaks an invariant (a member of no Service, a number
-        the account does not own, a number in two Services), leaving the file as it is."""
+    def __init__(self, files: SandboxFiles, catalog: Catalog):
+        """Index both tables; refuse a state that breaks an invariant (a member of no Service, a number in
+        two Services; a number the account does not own once the owned numbers are read), leaving the
+        files as they are."""
         self.files = files
         services = raw_table(files.account, MESSAGING_SERVICES)
         self._service_doc = {doc["sid"]: int(doc_id) for doc_id, doc in services.items()}
@@ -30,18 +32,27 @@ class MessagingLedger:
         self._member_doc: dict[str, int] = {}  # number sid -> membership doc id
         self._service_of: dict[str, str] = {}  # number sid -> Messaging Service sid
         self._members: dict[str, list[int]] = {sid: [] for sid in self._service_doc}
-        owned = set(owned)
+        self.catalog = catalog
+        catalog.checks.append(self._check_owned)
         for doc_id, doc in sorted(raw_table(files.account, MESSAGING_NUMBERS).items(), key=lambda kv: int(kv[0])):
             sid, service_sid = doc["sid"], doc["service_sid"]
             problem = ("is in two Messaging Services" if sid in self._service_of
                        else "is in a Messaging Service the sandbox does not have" if service_sid not in self._members
-                       else "is not one of the account's numbers" if sid not in owned else None)
+                       else None)
             if problem:
                 raise StoreError(f"sandbox {files.path} is inconsistent: Messaging Service number {sid} {problem}; "
                                  "it was left as it is")
             self._member_doc[sid] = int(doc_id)
             self._service_of[sid] = service_sid
             self._members[service_sid].append(int(doc_id))
+
+    def _check_owned(self) -> None:
+        """Every member is one of the account's numbers (run when the owned numbers are read)."""
+        owned = self.catalog.owned_sids()
+        for sid in self._service_of:
+            if sid not in owned:
+                raise StoreError(f"sandbox {self.files.path} is inconsistent: Messaging Service number {sid} "
+                                 "is not one of the account's numbers; it was left as it is")
 
     # -- queries --------------------------------------------------------------------------------
 

@@ -152,20 +152,23 @@ class SessionBook:
 
 class SessionLedger:
     def __init__(self, files: SandboxFiles, pools: PoolLedger, service_sids: Iterable[str]):
-        """Index every Service's stored sessions and count `in_use`; refuse a state that breaks an
-        invariant (a participant without a session, an active session holding a number outside its
-        pool, one identifier holding one number in two active sessions), leaving the files as they are."""
+        """The sessions of these Services, each Service's indexed (and its `in_use` counted) when first
+        needed; a stored state that breaks an invariant (a participant without a session, an active
+        session holding a number outside its pool, one identifier holding one number in two active
+        sessions) is refused then, leaving the files as they are."""
         self.files = files
         self.pools = pools
-        self.books: dict[str, SessionBook] = {}
-        self._in_use: dict[str, int] = {}
-        for service_sid in service_sids:
-            self.books[service_sid] = self._index(service_sid)
+        self.services = set(service_sids)
+        self.books: dict[str, SessionBook] = {}  # the Services indexed so far
+        self._in_use: dict[str, dict[str, int]] = {}  # Service -> number SID -> active sessions holding it
 
     def _index(self, service_sid: str) -> SessionBook:
-        book = SessionBook()
-        db = self.files.pools.get(service_sid)
+        if service_sid not in self.services:
+            raise KeyError(service_sid)
+        book, in_use = SessionBook(), {}
+        db = self.files.load(service_sid)
         if db is None:
+            self.books[service_sid], self._in_use[service_sid] = book, in_use
             return book
         path = self.files.path
         for doc_id, doc in sorted(raw_table(db, SESSIONS).items(), key=lambda kv: int(kv[0])):
@@ -184,10 +187,10 @@ class SessionLedger:
             if not book.is_active(sid):
                 continue
             for number_sid in book.proxies(sid):
-                if self.pools.service_holding(number_sid) != service_sid:
+                if number_sid not in self.pools.pool(service_sid).doc_of:
                     raise StoreError(f"sandbox {path} is inconsistent: active session {sid} holds "
                                      f"{number_sid}, which is not in {service_sid}'s pool; it was left as it is")
-                self._in_use[number_sid] = self._in_use.get(number_sid, 0) + 1
+                in_use[number_sid] = in_use.get(number_sid, 0) + 1
             for p in book.members[sid]:
                 m = book.participants[p]
                 if m.holds is None:
@@ -197,31 +200,52 @@ class SessionLedger:
                     raise StoreError(f"sandbox {path} is inconsistent: {m.identifier} holds one proxy "
                                      f"number in sessions {seen[key]} and {sid}; it was left as it is")
                 seen[key] = sid
+        self.books[service_sid], self._in_use[service_sid] = book, in_use
         return book
 
     # -- queries ------------------------------------------------------------------------------------
 
     def book(self, service_sid: str) -> SessionBook:
-        return self.books[service_sid]
+        """The Service's sessions, indexed (now, if they were not yet)."""
+        book = self.books.get(service_sid)
+        return book if book is not None else self._index(service_sid)
 
-    def in_use_of(self, number_sid: str) -> int:
-        return self._in_use.get(number_sid, 0)
+    def loaded(self, service_sid: str) -> bool:
+        return service_sid in self.books
 
-    def in_use_counts(self) -> dict[str, int]:
-        """Number SID -> active sessions holding it (a copy; numbers at 0 left out)."""
-        return dict(self._in_use)
+    def unload(self, service_sid: str) -> None:
+        """Forget a Service's session indexes (its pool file's data is leaving memory)."""
+        self.books.pop(service_sid, None)
+        self._in_use.pop(service_sid, None)
+
+    def _in_use_in(self, service_sid: str) -> dict[str, int]:
+        self.book(service_sid)
+        return self._in_use[service_sid]
+
+    def in_use_of(self, number_sid: str, service_sid: str | None = None) -> int:
+        """How many active sessions hold this number (in this Service's pool, when its Service is known:
+        then the owned numbers need not be read to find it)."""
+        service_sid = service_sid or self.pools.service_holding(number_sid)
+        return 0 if service_sid is None else self._in_use_in(service_sid).get(number_sid, 0)
+
+    def in_use_counts(self, service_sid: str | None = None) -> dict[str, int]:
+        """Number SID -> active sessions holding it, in one Service's pool (or in the pools indexed so far):
+        a copy, numbers at 0 left out."""
+        if service_sid is not None:
+            return dict(self._in_use_in(service_sid))
+        return {n: c for counts in self._in_use.values() for n, c in counts.items()}
 
     def busy_numbers(self, service_sid: str) -> int:
         """How many of the pool's numbers at least one active session holds."""
-        return sum(1 for s in self.pools.pool(service_sid).doc_of if self._in_use.get(s, 0) > 0)
+        return len(self._in_use_in(service_sid))  # a number's entry goes when it drops to 0
 
     def due(self, service_sid: str, now: datetime) -> bool:
         """Has an active session of this pool reached its expiry?"""
-        book = self.books.get(service_sid)
-        return book is not None and book.next_expiry() is not None and book.next_expiry() <= now
+        expiry = self.book(service_sid).next_expiry()
+        return expiry is not None and expiry <= now
 
     def session(self, service_sid: str, sid: str) -> Record | None:
-        doc_id = self.books[service_sid].doc_of.get(sid)
+        doc_id = self.book(service_sid).doc_of.get(sid)
         return None if doc_id is None else self.files.pool(service_sid).table(SESSIONS).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def session_fetcher(self, service_sid: str) -> Callable[[int], Record]:
@@ -229,54 +253,55 @@ class SessionLedger:
         return lambda doc_id: self.files.pool(service_sid).table(SESSIONS).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def participant(self, service_sid: str, session_sid: str, sid: str) -> Record | None:
-        m = self.books[service_sid].participants.get(sid)
+        m = self.book(service_sid).participants.get(sid)
         if m is None or m.session_sid != session_sid:
             return None
         return self.files.pool(service_sid).table(PARTICIPANTS).get(doc_id=m.doc_id)  # type: ignore[return-value]
 
     def participant_order(self, service_sid: str, session_sid: str) -> tuple[list[int], Callable[[int], Record]]:
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         order = sorted(book.participants[p].doc_id for p in book.members[session_sid])
         return order, lambda doc_id: self.files.pool(service_sid).table(PARTICIPANTS).get(doc_id=doc_id)  # type: ignore[return-value]
 
     def holding(self, service_sid: str, number_sid: str) -> list[str]:
         """The active sessions in which a participant holds this pool number, oldest first."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         sids = {m.session_sid for m in book.participants.values()
                 if m.holds == number_sid and book.is_active(m.session_sid)}
         return sorted(sids, key=lambda s: book.doc_of[s])
 
     def active_participations(self, service_sid: str) -> list[tuple[str, str, str | None]]:
         """(identifier, session sid, proxy number sid) of every (not deleted) participant of an active session."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         return [(m.identifier, m.session_sid, m.number_sid)
                 for m in book.participants.values() if book.is_active(m.session_sid) and not m.deleted]
 
     # -- changes (inside the account's transaction) ------------------------------------------------------
 
-    def _count(self, number_sids: set[str], delta: int) -> None:
+    def _count(self, service_sid: str, number_sids: set[str], delta: int) -> None:
+        in_use = self._in_use_in(service_sid)
         for n in number_sids:
-            left = self._in_use.get(n, 0) + delta
+            left = in_use.get(n, 0) + delta
             if left:
-                self._in_use[n] = left
+                in_use[n] = left
             else:
-                self._in_use.pop(n, None)
+                in_use.pop(n, None)
 
     def _table(self, service_sid: str, name: str) -> Any:
         return self.files.pool(service_sid).table(name)
 
     def open_book(self, service_sid: str) -> None:
-        self.books[service_sid] = SessionBook()
+        self.services.add(service_sid)
+        self.books[service_sid], self._in_use[service_sid] = SessionBook(), {}
 
-    def drop_book(self, service_sid: str, number_sids: Iterable[str]) -> None:
+    def drop_book(self, service_sid: str) -> None:
         """A deleted Service's sessions went with its pool file; its numbers hold nothing now."""
-        self.books.pop(service_sid, None)
-        for number_sid in number_sids:
-            self._in_use.pop(number_sid, None)
+        self.services.discard(service_sid)
+        self.unload(service_sid)
 
     def expire_due(self, service_sid: str, now: datetime) -> None:
         """Close the pool's sessions whose TTL has run out (see the module doc)."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         ended = {sid: iso8601(when) for sid, when in book.pop_due(now)}
         if not ended:
             return
@@ -288,22 +313,22 @@ class SessionLedger:
         self._table(service_sid, SESSIONS).update(close, doc_ids=[book.doc_of[s] for s in ended])
         for sid in ended:
             book.status[sid] = "closed"
-            self._count(book.proxies(sid), -1)
+            self._count(service_sid, book.proxies(sid), -1)
 
     def add_session(self, service_sid: str, session: Record, participants: list[Record]) -> None:
         """A session and its first participants (checked and chosen by the caller), in one write."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         doc_id = self._table(service_sid, SESSIONS).insert(session)
         ids = self._table(service_sid, PARTICIPANTS).insert_multiple(participants) if participants else []
         book.add_session(session["sid"], doc_id, session["status"], session["unique_name"])
         book.schedule(session["sid"], parse_date(session["date_expiry"]))
         for doc, pid in zip(participants, ids, strict=True):
             book.add_member(doc["sid"], Member(session["sid"], doc["identifier"], doc["proxy_identifier_sid"], pid))
-        self._count(book.proxies(session["sid"]), +1)
+        self._count(service_sid, book.proxies(session["sid"]), +1)
 
     def update_session(self, service_sid: str, sid: str, fields: Record) -> None:
         """Status and ttl changes (checked by the caller): in_use and the expiry follow."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         doc = self.session(service_sid, sid)
         assert doc is not None
         was, becomes = doc["status"], fields.get("status", doc["status"])
@@ -311,12 +336,12 @@ class SessionLedger:
         self._table(service_sid, SESSIONS).update(fields, doc_ids=[book.doc_of[sid]])
         book.status[sid] = becomes
         if rules.is_active(was) != rules.is_active(becomes):
-            self._count(book.proxies(sid), +1 if rules.is_active(becomes) else -1)
+            self._count(service_sid, book.proxies(sid), +1 if rules.is_active(becomes) else -1)
         book.schedule(sid, parse_date(expiry) if rules.is_active(becomes) else None)
 
     def delete_session(self, service_sid: str, sid: str) -> None:
         """The session and its participants."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         doc_id = book.doc_of[sid]
         doc = self.session(service_sid, sid)
         unique_name = doc.get("unique_name") if doc else None
@@ -325,7 +350,7 @@ class SessionLedger:
             self._table(service_sid, PARTICIPANTS).remove(doc_ids=member_ids)
         self._table(service_sid, SESSIONS).remove(doc_ids=[doc_id])
         if book.is_active(sid):
-            self._count(book.proxies(sid), -1)
+            self._count(service_sid, book.proxies(sid), -1)
         for p in list(book.members[sid]):
             book.drop_member(p)
         book.schedule(sid, None)
@@ -335,7 +360,7 @@ class SessionLedger:
             book.by_name.pop(unique_name, None)
 
     def add_participant(self, service_sid: str, session_sid: str, participant: Record) -> None:
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         before = book.proxies(session_sid)
         self._table(service_sid, SESSIONS).update({"date_updated": participant["date_created"]},
                                                   doc_ids=[book.doc_of[session_sid]])
@@ -343,16 +368,16 @@ class SessionLedger:
         book.add_member(participant["sid"], Member(session_sid, participant["identifier"],
                                                    participant["proxy_identifier_sid"], doc_id))
         if book.is_active(session_sid):
-            self._count(book.proxies(session_sid) - before, +1)
+            self._count(service_sid, book.proxies(session_sid) - before, +1)
 
     def remove_participant(self, service_sid: str, session_sid: str, sid: str, stamp: str) -> None:
         """Twilio's soft delete: the participant stays with its session (date_deleted set), no longer
         holds its proxy number, and its identifier cannot join the session again."""
-        book = self.books[service_sid]
+        book = self.book(service_sid)
         member = book.participants[sid]
         self._table(service_sid, PARTICIPANTS).update({"date_deleted": stamp, "date_updated": stamp},
                                                       doc_ids=[member.doc_id])
         before = book.proxies(session_sid)
         member.deleted = True
         if book.is_active(session_sid):
-            self._count(before - book.proxies(session_sid), -1)
+            self._count(service_sid, before - book.proxies(session_sid), -1)

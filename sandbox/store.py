@@ -1,5 +1,6 @@
-"""Durable TinyDB storage for a sandbox account: the account file's tables (services,
-account_numbers) and each pool file's (numbers, sessions, participants), over sandbox/files.py.
+"""Durable TinyDB storage for a sandbox account: the account file's tables (services, Messaging
+Services), the numbers file's (account_numbers) and each pool file's (numbers, sessions,
+participants), over sandbox/files.py.
 
 Why this shape: stock JSONStorage re-reads the whole file per operation and rewrites it in
 place (a full disk mid-rewrite corrupts it). Here every file is parsed once and kept in memory,
@@ -11,8 +12,10 @@ and a change costs an append, as in a database:
 - The files are rewritten from memory later ("folded"): on close, and when the journal grows past
   FOLD_BYTES; each atomically, then the journal starts again empty. A crash during a fold leaves
   the journal whole, and replaying it is idempotent (a record holds whole documents).
-- Opening reads the files, then replays the journal's whole records; a torn last record was
-  never acknowledged and is cut off.
+- Opening reads the account file, then replays the journal's whole records; a torn last record was
+  never acknowledged and is cut off. A pool file is read when its pool is first needed (load), the
+  numbers file when the owned numbers are (numbers), or either when a journal record names it; a
+  pool no change is waiting for can leave memory again (unload).
 - A failed change (an exception in its body, a full disk at its append) is rolled back in memory
   from the documents as they were before it touched them, so memory again matches what is durable.
 
@@ -25,7 +28,7 @@ import contextlib
 import gc
 import os
 import secrets
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,10 @@ from tinydb.table import Table
 from sandbox.files import (
     FORMAT,
     META,
+    NUMBERS_FILES,
+    NUMBERS_FORMAT,
     POOL_FORMAT,
+    POOL_VERSION,
     VERSION,
     Journal,
     NoLock,
@@ -47,8 +53,9 @@ from sandbox.files import (
     cause,
     fsync_dir,
     journal_path,
+    numbers_file,
+    pool_files,
     read_json_file,
-    sandbox_files,
     tmp_files,
 )
 
@@ -61,6 +68,7 @@ SESSIONS = "sessions"
 PARTICIPANTS = "participants"
 
 ACCOUNT = ""  # the account file's key in journal records; a pool file's key is its Service's SID
+OWNED = "numbers"  # the numbers file's key
 FOLD_BYTES = 8 * 1024 * 1024  # a journal past this is folded into the files after the change that grew it
 BIG_LOAD = 4_000_000  # bytes of JSON: beyond this, loading pauses the cyclic GC (see big_load)
 
@@ -227,8 +235,13 @@ class SandboxFiles:
         self.read_only = read_only  # a view (snapshot()): nothing is ever written, nothing repaired
         self.pools_dir = Path(f"{path}.d")
         self.account: TinyDB = open_db(path, {}, self, ACCOUNT)
-        self.pools: dict[str, TinyDB] = {}
+        self.pools: dict[str, TinyDB] = {}  # the pool files read so far (or made), by Service SID
+        self.pool_files: dict[str, Path] = {}  # pool files on disk not read (yet), by Service SID
+        self.numbers_path = numbers_file(path, generation)
+        self._numbers: TinyDB | None = None  # the numbers file, once read (or made)
         self.journal = Journal(path, generation)
+        # called before a fold writes the files: the owner puts what it derives (pool counts) in them
+        self.before_fold: Callable[[], None] | None = None
         self._lock = lock
         self._change: Change | None = None
         self._depth = 0  # transactions open (a nested one is part of the outer)
@@ -245,7 +258,7 @@ class SandboxFiles:
             return
         leftovers = tmp_files(self.path) + tmp_files(journal_path(self.path))
         if self.pools_dir.is_dir():
-            leftovers += self.pools_dir.glob(".KS*.json.*.tmp")
+            leftovers += [*self.pools_dir.glob(".KS*.json.*.tmp"), *self.pools_dir.glob(f".{NUMBERS_FILES}.*.tmp")]
         for file in [*self.orphans, *leftovers]:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
@@ -278,17 +291,12 @@ class SandboxFiles:
     def _read(cls, path: Path, lock: SandboxLock | NoLock, *, read_only: bool) -> SandboxFiles:
         data = read_json_file(path, FORMAT)
         files = cls(path, lock, str(data[META]["1"].get("generation", "")), read_only=read_only)
+        if data[META]["1"].get("version") == 1:  # its owned numbers move to the numbers file (at the next fold)
+            owned = data.pop(ACCOUNT_NUMBERS, {})
+            files._numbers = open_db(files.numbers_path, {**files._numbers_meta(), ACCOUNT_NUMBERS: owned}, files, OWNED)
+            files.unfolded.update((ACCOUNT, OWNED))
         files.account = open_db(path, data, files, ACCOUNT)
-        for file in sandbox_files(path)[1:]:
-            try:
-                pool = read_json_file(file, POOL_FORMAT)
-            except StoreError:
-                if read_only and not file.exists():
-                    continue  # a writer's fold removed it while we read
-                raise
-            if pool[META]["1"].get("service_sid") != file.stem:
-                raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
-            files.pools[file.stem] = open_db(file, pool, files, file.stem)
+        files.pool_files = {file.stem: file for file in pool_files(path)}
         records = files.journal.read()
         for record in records:
             files._replay(record)
@@ -297,7 +305,74 @@ class SandboxFiles:
         services = {doc["sid"] for doc in raw_table(files.account, SERVICES).values()}
         for sid in [sid for sid in files.pools if sid not in services]:
             files.orphans.append(storage_of(files.pools.pop(sid)).path)
+        for sid in [sid for sid in files.pool_files if sid not in services]:
+            files.orphans.append(files.pool_files.pop(sid))
         return files
+
+    def load(self, service_sid: str) -> TinyDB | None:
+        """The Service's pool file, read now if it was not yet (None: it has none, as a new Service).
+        Refuses, leaving it as it is, a pool file that is not one or that names another Service."""
+        db = self.pools.get(service_sid)
+        if db is not None:
+            return db
+        file = self.pool_files.get(service_sid)
+        if file is None:
+            return None
+        try:
+            pool = read_json_file(file, POOL_FORMAT)
+        except StoreError:
+            if self.read_only and not file.exists():
+                del self.pool_files[service_sid]  # a writer's fold removed it since the view was taken
+                return None
+            raise
+        if pool[META]["1"].get("service_sid") != file.stem:
+            raise StoreError(f"pool file {file} belongs to another Service; it was left as it is")
+        del self.pool_files[service_sid]
+        db = self.pools[service_sid] = open_db(file, pool, self, service_sid)
+        return db
+
+    def loaded(self, service_sid: str) -> bool:
+        return service_sid in self.pools
+
+    def _numbers_meta(self) -> dict[str, Any]:
+        return {META: {"1": {"format": NUMBERS_FORMAT, "version": POOL_VERSION}}}
+
+    def numbers(self) -> TinyDB:
+        """The numbers file (the owned numbers), read now if it was not yet; an empty one if there is none."""
+        if self._numbers is None:
+            try:
+                data = read_json_file(self.numbers_path, NUMBERS_FORMAT)
+            except StoreError:
+                if self.numbers_path.exists():
+                    raise
+                data = self._numbers_meta()  # no number bought yet (or a view taken before the first fold)
+            self._numbers = open_db(self.numbers_path, data, self, OWNED)
+        return self._numbers
+
+    @property
+    def numbers_loaded(self) -> bool:
+        return self._numbers is not None
+
+    def _db(self, key: str, *, make: bool = False) -> TinyDB | None:
+        """The file a journal operation names (read if it must be): the account, the numbers, a pool."""
+        if key == ACCOUNT:
+            return self.account
+        if key == OWNED:
+            return self.numbers() if make else self._numbers
+        return self.load(key) if make else self.pools.get(key)
+
+    def unload(self, service_sid: str) -> bool:
+        """Let a pool file's data leave memory, when its file on disk holds all of it (no change of it
+        is waiting in the journal or open). False: it stays."""
+        db = self.pools.get(service_sid)
+        if db is None or service_sid in self.unfolded or self._change is not None:
+            return False
+        path = storage_of(db).path
+        if not path.exists():
+            return False
+        del self.pools[service_sid]
+        self.pool_files[service_sid] = path
+        return True
 
     def _replay(self, record: bytes) -> None:
         """Apply one journal record to memory (idempotent: it holds whole documents)."""
@@ -307,11 +382,12 @@ class SandboxFiles:
                 kind, file = op[0], op[1]
                 if kind == "drop":
                     self.pools.pop(file, None)
+                    self.pool_files.pop(file, None)  # its file goes at the next fold
                 elif kind == "make":
-                    if file not in self.pools:
+                    if self.load(file) is None:
                         self.pools[file] = open_db(self._pool_path(file), {}, self, file)
                 else:
-                    db = self.account if file == ACCOUNT else self.pools.get(file)
+                    db = self._db(file, make=True)
                     if db is None:  # a pool made in an earlier record that a fold never wrote
                         db = self.pools[file] = open_db(self._pool_path(file), {}, self, file)
                     table = storage_of(db).read().setdefault(op[2], {})
@@ -345,7 +421,7 @@ class SandboxFiles:
             # the new account first: should a crash follow, the old pool files are orphans of it
             atomic_write(path, orjson.dumps(data))
             if files.pools_dir.is_dir():
-                for file in files.pools_dir.glob("KS*.json"):
+                for file in [*files.pools_dir.glob("KS*.json"), *files.pools_dir.glob(NUMBERS_FILES)]:
                     file.unlink()
             files.account = open_db(path, data, files, ACCOUNT)
             with contextlib.suppress(FileNotFoundError):  # an earlier sandbox's, here
@@ -361,10 +437,10 @@ class SandboxFiles:
         return self.pools_dir / f"{service_sid}.json"
 
     def pool(self, service_sid: str) -> TinyDB:
-        """The pool file of a Service, made (in memory and in the journal) if new."""
-        db = self.pools.get(service_sid)
+        """The pool file of a Service (read if it was not yet), made (in memory and in the journal) if new."""
+        db = self.load(service_sid)
         if db is None:
-            data = {META: {"1": {"format": POOL_FORMAT, "version": VERSION, "service_sid": service_sid}}}
+            data = {META: {"1": {"format": POOL_FORMAT, "version": POOL_VERSION, "service_sid": service_sid}}}
             db = open_db(self._pool_path(service_sid), data, self, service_sid)
             change = self.change()
             change.made[service_sid] = db
@@ -375,6 +451,7 @@ class SandboxFiles:
 
     def drop_pool(self, service_sid: str) -> None:
         """A deleted Service's pool file goes with the change (its file at the next fold)."""
+        self.load(service_sid)  # read, so that undoing the change can put it back as it was
         db = self.pools.pop(service_sid, None)
         if db is not None:
             change = self.change()
@@ -384,6 +461,8 @@ class SandboxFiles:
 
     def all_dbs(self) -> Iterator[TinyDB]:
         yield from self.pools.values()
+        if self._numbers is not None:
+            yield self._numbers
         yield self.account
 
     # -- changes ----------------------------------------------------------------------
@@ -451,7 +530,7 @@ class SandboxFiles:
                 ops.append(["drop", what])
             else:
                 file, table, doc_id = what
-                db = self.account if file == ACCOUNT else self.pools.get(file)
+                db = self._db(file)
                 if db is None:
                     continue  # its pool was dropped by the same change
                 now = storage_of(db).read().get(table, {}).get(doc_id, _ABSENT)
@@ -481,7 +560,7 @@ class SandboxFiles:
             else:
                 file, table, doc_id = what
                 # (never `pools.get(...) or ...`: a TinyDB with an empty default table is falsy)
-                db = self.account if file == ACCOUNT else self.pools.get(file, change.dropped.get(file))
+                db = self._db(file) if file in (ACCOUNT, OWNED) else self.pools.get(file, change.dropped.get(file))
                 if db is None:
                     continue
                 rows = storage_of(db).read().setdefault(table, {})
@@ -497,20 +576,27 @@ class SandboxFiles:
 
     def fold(self) -> None:
         """Write every file the journal is ahead of (each atomically), then empty the journal."""
-        if not self.unfolded or self.read_only:
+        if self.read_only:
+            return
+        if self.before_fold is not None:
+            self.before_fold()
+        if not self.unfolded:
             return
         wrote_pool = False
-        for file in sorted(self.unfolded, key=lambda f: f == ACCOUNT):  # pools first, then the account
+        # pools first, then the numbers, then the account (which names what the others hold)
+        for file in sorted(self.unfolded, key=lambda f: (f == ACCOUNT, f == OWNED)):
             if file == ACCOUNT:
                 atomic_write(self.path, orjson.dumps(storage_of(self.account).read()))
-            elif file in self.pools:
+            elif file in self.pools or (file == OWNED and self._numbers is not None):
                 if not self.pools_dir.is_dir():
                     try:
                         self.pools_dir.mkdir()
                         fsync_dir(self.path.parent)
                     except OSError as exc:
                         raise StoreError(f"cannot make the pools folder {self.pools_dir}: {cause(exc)}") from None
-                atomic_write(self._pool_path(file), orjson.dumps(storage_of(self.pools[file]).read()))
+                db = self._db(file)
+                assert db is not None
+                atomic_write(storage_of(db).path, orjson.dumps(storage_of(db).read()))
                 wrote_pool = True
             else:  # dropped: its Service is gone
                 with contextlib.suppress(FileNotFoundError):
@@ -521,8 +607,23 @@ class SandboxFiles:
         self.journal.reset()
         self.unfolded.clear()
 
+    def derive(self, table: str, doc_id: str, fields: dict[str, Any]) -> None:
+        """Put data the sandbox derives from its files (a pool's counts, from its pool file) into an
+        account document, to be written at the next fold and never journalled: after a crash, what the
+        journal changed is read again and derived anew."""
+        doc = raw_table(self.account, table).get(doc_id)
+        if doc is not None and any(doc.get(k) != v for k, v in fields.items()):
+            doc.update(fields)
+            self.unfolded.add(ACCOUNT)
+            self.account.clear_cache()
+
     def meta(self) -> dict[str, Any]:
         return dict(self.account.table(META).get(doc_id=1) or {})
+
+    def abandon(self) -> None:
+        """Let the sandbox go writing nothing (an open that was refused: its files stay as they are)."""
+        self.journal.close()
+        self._lock.release()
 
     def close(self) -> None:
         """Fold what the journal holds, then let the sandbox go. A fold that fails (a full disk)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from sandbox import capacity, rules
+from sandbox.runs import RUN_PREFIX, run_of
 from tui.core.errors import ProxyError
 from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, SESSION_MODES, PhoneNumber, Service, Session
 from tui.core.seam import SessionBackend, all_items
@@ -38,21 +39,11 @@ from tui.core.seam import SessionBackend, all_items
 HISTORY = 120  # utilisation points kept for the chart
 MAX_OPENS_PER_TICK = 250  # bounds one tick's cost (each session is one durable write)
 NANP = frozenset({"US", "CA"})
-# every session a run opens is named RUN_PREFIX + run id + "-" + a counter: the run's mark
-RUN_PREFIX = "proxy-pool-sim-"
 
 
 def new_run_id() -> str:
     """A run's id: random, so two runs (two apps, a crash and a relaunch) never share names."""
     return secrets.token_hex(4)
-
-
-def run_of(unique_name: str | None) -> str | None:
-    """The id of the simulation run that named a session so, or None for any other session."""
-    if not unique_name or not unique_name.startswith(RUN_PREFIX):
-        return None
-    run, sep, _ = unique_name[len(RUN_PREFIX):].partition("-")
-    return run if sep and run else None
 
 
 class TrafficInputError(ValueError):
@@ -367,6 +358,9 @@ async def orphans(backend: SessionBackend, service_sid: str, live_runs: Iterable
     """The Service's sessions named by a simulation run that is not one of `live_runs`: what a run
     left behind when its app died (active ones hold numbers; closed ones only fill the file)."""
     live = set(live_runs)
+    runs = getattr(backend, "simulation_runs", None)  # the sandbox knows without listing every session
+    if runs is not None and not (await runs(service_sid) - live):
+        return []
     return [s for s in await all_items(backend.list_sessions, service_sid)
             if (run := run_of(s.unique_name)) is not None and run not in live]
 

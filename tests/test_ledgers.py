@@ -58,7 +58,7 @@ def test_the_catalog_indexes_services_and_owned_numbers_through_changes(files, c
 
 
 def test_the_pool_ledger_counts_reservations_and_knows_each_numbers_service(files, catalog):
-    pools = PoolLedger(files, [KS1, KS2], catalog.owned_sids())
+    pools = PoolLedger(files, [KS1, KS2], catalog)
     pools.add(KS1, pooled(catalog, (0, False), (1, True), (2, False)))
     pools.add(KS2, pooled(catalog, (3, True)))
     assert (pools.pool(KS1).reserved, pools.pool(KS1).unreserved) == (1, 2)
@@ -73,12 +73,12 @@ def test_the_pool_ledger_counts_reservations_and_knows_each_numbers_service(file
     assert pools.record(KS1, PN[1]) is None and pools.record(KS1, PN[0])["is_reserved"] is True
     assert [pools.fetcher(KS1)(i)["sid"] for i in pools.pool(KS1).order] == [PN[0], PN[2]]  # pool order kept
     assert pools.drop_pool(KS2) == [PN[3]] and pools.service_holding(PN[3]) is None
-    again = PoolLedger(files, [KS1], catalog.owned_sids())
+    again = PoolLedger(files, [KS1], catalog)
     assert again.membership() == {PN[0]: KS1, PN[2]: KS1}
 
 
 def test_the_pool_ledger_drops_its_candidates_inside_its_own_writes(files, catalog):
-    pools = PoolLedger(files, [KS1], catalog.owned_sids())
+    pools = PoolLedger(files, [KS1], catalog)
     pools.add(KS1, pooled(catalog, (0, False), (1, False)))
     first = pools.candidates(KS1)
     assert pools.candidates(KS1) is first  # built once while the pool stays as it is
@@ -96,13 +96,18 @@ def stored(files, sid: str) -> dict:
 
 
 def test_the_pool_ledger_refuses_a_number_in_two_pools_and_one_the_account_does_not_own(files, catalog):
-    pools = PoolLedger(files, [KS1, KS2], catalog.owned_sids())
+    pools = PoolLedger(files, [KS1, KS2], catalog)
     pools.add(KS1, pooled(catalog, (0, False)))
     files.pool(KS2).table(NUMBERS).insert(pooled(catalog, (0, True))[0])  # behind the ledger's back
+    again = PoolLedger(files, [KS1, KS2], catalog)
+    assert again.pool(KS1).doc_of.keys() == {PN[0]}  # a pool is checked when it is read
     with pytest.raises(StoreError, match="is in two Services"):
-        PoolLedger(files, [KS1, KS2], catalog.owned_sids())
+        again.pool(KS2)
+    stranger = records.pool_number_record(catalog.owned(PN[1]), False, NOW) | {"sid": "PN" + "f" * 32}
+    files.pool(KS1).table(NUMBERS).insert(stranger)
     with pytest.raises(StoreError, match="is not one of the account's numbers"):
-        PoolLedger(files, [KS1], set())
+        PoolLedger(files, [KS1], catalog).pool(KS1)
+    assert not PoolLedger(files, [KS1], catalog).loaded(KS1)  # nothing is read before it is needed
 
 
 def session(sid: str, ttl: int = 0, status: str = "open") -> dict:
@@ -114,7 +119,7 @@ def member(sid: str, session_sid: str, identifier: str, number: int) -> dict:
 
 
 def ledgers(files, catalog):
-    pools = PoolLedger(files, [KS1], catalog.owned_sids())
+    pools = PoolLedger(files, [KS1], catalog)
     pools.add(KS1, pooled(catalog, (0, False), (1, False)))
     return pools, SessionLedger(files, pools, [KS1])
 
@@ -139,8 +144,8 @@ def test_in_use_follows_every_session_change(files, catalog):
     books.delete_session(KS1, kc2)
     assert books.in_use_counts() == {PN[0]: 1} and books.session(KS1, kc2) is None
     again = SessionLedger(files, pools, [KS1])  # recounted from the stored sessions
-    assert again.in_use_counts() == {PN[0]: 1}
-    books.drop_book(KS1, [PN[0], PN[1]])
+    assert again.in_use_counts(KS1) == {PN[0]: 1}
+    books.drop_book(KS1)
     assert books.in_use_counts() == {}
 
 
@@ -168,7 +173,7 @@ def test_the_session_ledger_refuses_stored_sessions_that_break_an_invariant(file
     db.table("participants").insert_multiple([member("KP" + "7" * 32, kc1, ALICE, 0),
                                               member("KP" + "8" * 32, kc2, ALICE, 0)])
     with pytest.raises(StoreError, match="holds one proxy number in sessions"):
-        SessionLedger(files, pools, [KS1])
+        SessionLedger(files, pools, [KS1]).book(KS1)
     db.table("participants").insert(member("KP" + "9" * 32, "KC" + "9" * 32, BOB, 1))
     with pytest.raises(StoreError, match="has no session"):
-        SessionLedger(files, pools, [KS1])
+        SessionLedger(files, pools, [KS1]).book(KS1)

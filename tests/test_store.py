@@ -95,7 +95,8 @@ def test_one_logical_change_is_one_record_and_a_fold_writes_each_file_it_touched
     real = store.atomic_write
     monkeypatch.setattr(store, "atomic_write", lambda path, payload: (writes.append(path.name), real(path, payload)))
     sandbox.files.fold()
-    assert writes == [f"{svc.sid}.json", sandbox.path.name]  # each once, the pool before the account
+    # each once: the pool, the owned numbers (each names its pool), then the account that names them
+    assert writes == [f"{svc.sid}.json", sandbox.files.numbers_path.name, sandbox.path.name]
     assert records(sandbox) == []  # folded: the journal starts again
 
 

@@ -534,12 +534,19 @@ def test_a_number_in_two_pools_is_refused_and_nothing_is_touched(tmp_path):
     second_file.write_bytes(orjson.dumps(data))
     before = files_of(path)
 
-    for _ in range(2):  # refused every time, never "in use" by the refused open itself
-        with pytest.raises(StoreError) as err:
-            SandboxAccount.open(path)
-        message = str(err.value)
-        assert "two Services" in message and first.sid in message and second.sid in message
-        assert not isinstance(err.value, SandboxInUse)
+    for _ in range(2):  # refused every time the pool is read; the other pool still works
+        acct = SandboxAccount.open(path)  # pool files are read when their pools are
+        try:
+            assert len(all_numbers(acct, first.sid)) == acct.pool_stats(first.sid).total
+            with pytest.raises(StoreError) as err:
+                acct.list_numbers(second.sid)
+            message = str(err.value)
+            assert "two Services" in message and first.sid in message and second.sid in message
+            assert not isinstance(err.value, SandboxInUse)
+            with pytest.raises(StoreError, match="two Services"):  # a change to it too
+                acct.delete_service(second.sid)
+        finally:
+            acct.close()
     assert files_of(path) == before
 
 
@@ -602,8 +609,8 @@ def test_an_account_file_that_is_not_a_sandbox_is_refused_untouched(tmp_path, ki
         SandboxAccount.open(path)
     assert str(path) in str(err.value)
     assert files_of(path) == before  # byte for byte, and no lock file left beside it
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [] if kind == "missing" else ["sandbox.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(  # the sandbox's own files, and nothing new
+        [] if kind == "missing" else ["sandbox.json"] if kind == "folder" else ["sandbox.json", "sandbox.json.d"])
 
 
 @pytest.mark.parametrize("kind", [*BAD_FILES, "folder"])
@@ -619,9 +626,12 @@ def test_a_pool_file_that_is_not_a_pool_is_refused_untouched(tmp_path, kind):
     else:
         pool.write_bytes(real[: len(real) // 2] if kind == "truncated" else BAD_FILES[kind])
     before = files_of(path)
-    with pytest.raises(StoreError) as err:
-        SandboxAccount.open(path)
-    assert str(pool) in str(err.value)
+    for _ in range(2):  # refused whenever its pool is read, never "in use"
+        acct = SandboxAccount.open(path)  # pool files are read when their pools are
+        try:
+            with pytest.raises(StoreError) as err:
+                acct.list_numbers(acct.list_services().items[0].sid)
+            assert str(pool) in str(err.value) and not isinstance(err.value, SandboxInUse)
+        finally:
+            acct.close()
     assert files_of(path) == before
-    with pytest.raises(StoreError):  # still refused, not "in use"
-        SandboxAccount.open(path)
