@@ -161,6 +161,18 @@ class SandboxAccount:
             self._load()
             raise
 
+    def sync(self) -> None:
+        """Make every change since the last sync durable at once (group commit: the HTTP server answers
+        them after). When the fsync fails, memory goes back to what is durable (the files and the journal's
+        fsync'd records, read again) and the error goes to the caller, who answers each of them with it."""
+        try:
+            self.files.sync_journal()
+        except StoreError:
+            self.files = self.files.reread()
+            self._recent.clear()
+            self._load()
+            raise
+
     # -- opening and closing --------------------------------------------------------
 
     @classmethod

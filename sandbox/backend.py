@@ -37,6 +37,7 @@ class SandboxBackend:
     def __init__(self, path: str | Path | SandboxAccount):
         self.account = path if isinstance(path, SandboxAccount) else SandboxAccount.open(path)
         self._lock = threading.Lock()
+        self._grouped = False  # group commit (commit_in_groups)
 
     def __repr__(self) -> str:
         return f"SandboxBackend(path={str(self.account.path)!r})"
@@ -53,6 +54,17 @@ class SandboxBackend:
         """Run one account operation synchronously, under the lock (for the HTTP server's threads too)."""
         with self._lock:
             return fn(*args, **kwargs)
+
+    def commit_in_groups(self) -> None:
+        """From now on a change is durable at sync(), not when its call returns: whoever answers for it
+        (the HTTP server's worker) calls sync() first, once for every call run since the last one."""
+        with self._lock:
+            self._grouped = True
+            self.account.files.group_commit = True
+
+    def sync(self) -> None:
+        with self._lock:
+            self.account.sync()
 
     async def _run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         return await asyncio.to_thread(self.call, fn, *args, **kwargs)
@@ -227,8 +239,10 @@ class SandboxBackend:
                 self.account = rebuild(path, origin)
             except BaseException:
                 self.account = SandboxAccount.open(path, clock=clock)  # keep serving what is on disk
+                self.account.files.group_commit = self._grouped
                 raise
             self.account.clock = clock  # the same time as before the reset (a test's fake clock too)
+            self.account.files.group_commit = self._grouped
 
     # -- bulk (tui.core.seam.BulkBackend): one transaction for a command's successes ------------------
 

@@ -172,11 +172,13 @@ class Journal:
         self.path = journal_path(path)
         self.header = JOURNAL_MAGIC + generation.encode() + b"\n"
         self.size = 0  # bytes of header and whole records
+        self.synced = 0  # bytes known to be on disk (fsync'd); `size` when every record is
         self._fd: int | None = None
 
-    def read(self) -> list[bytes]:
+    def read(self, limit: int | None = None) -> list[bytes]:
         """The payloads of the whole records of this sandbox's generation, in order (none when the
-        journal is missing, foreign or stale). Sets `size` to where the whole records end."""
+        journal is missing, foreign or stale), up to `limit` bytes when given (what was fsync'd).
+        Sets `size` to where those records end."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -186,6 +188,8 @@ class Journal:
         if not raw.startswith(self.header):
             return []
         records, at = [], len(self.header)
+        if limit is not None:
+            raw = raw[:limit]
         while at + _FRAME.size <= len(raw):
             length, crc = _FRAME.unpack_from(raw, at)
             payload = raw[at + _FRAME.size: at + _FRAME.size + length]
@@ -193,14 +197,14 @@ class Journal:
                 break  # a torn last record
             records.append(payload)
             at += _FRAME.size + length
-        self.size = at
+        self.size = self.synced = at
         return records
 
     def open(self, *, keep: bool) -> None:
         """Ready the journal for appends, keeping its whole records (`keep`, after read()) and cutting
         a torn tail off; without records, nothing is written until the first append."""
         if not keep or self.size == 0:
-            self.size = 0  # made (atomically, empty) by the first append
+            self.size = self.synced = 0  # made (atomically, empty) by the first append
             return
         try:
             self._fd = os.open(self.path, os.O_WRONLY)
@@ -211,8 +215,9 @@ class Journal:
             self.close()
             raise StoreError(f"cannot open sandbox journal {self.path}: {cause(exc)}") from None
 
-    def append(self, payload: bytes) -> None:
-        """Write one record and fsync it: when this returns, the change is durable."""
+    def append(self, payload: bytes, *, sync: bool = True) -> None:
+        """Write one record and fsync it: when this returns, the change is durable. With `sync` false the
+        fsync is left to sync(), which makes every record written since durable at once (group commit)."""
         if self._fd is None:
             self.reset()
         assert self._fd is not None
@@ -222,12 +227,36 @@ class Journal:
             while view:
                 written = os.pwrite(self._fd, view, at)
                 view, at = view[written:], at + written
-            os.fsync(self._fd)
+            if sync:
+                os.fsync(self._fd)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self.size)  # best effort: the next record overwrites it anyway
             raise StoreError(f"cannot write sandbox journal {self.path}: {cause(exc)}; nothing was changed") from None
         self.size += len(frame)
+        if sync:
+            self.synced = self.size
+
+    def cut_to_synced(self) -> None:
+        """Drop the records written since the last fsync (a group's, after its fsync failed), best effort:
+        they were never acknowledged, so they must not come back at the next open."""
+        if self._fd is None or self.synced >= self.size:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, self.synced)
+            os.fsync(self._fd)
+        self.size = self.synced
+
+    def sync(self) -> None:
+        """fsync the records written since the last one: when this returns, they are durable."""
+        if self._fd is None or self.synced >= self.size:
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise StoreError(f"cannot write sandbox journal {self.path}: {cause(exc)}; "
+                             "the changes not yet on disk were undone") from None
+        self.synced = self.size
 
     def reset(self) -> None:
         """An empty journal (after the files were written, or for a new sandbox), replaced atomically."""
@@ -237,7 +266,7 @@ class Journal:
             self._fd = os.open(self.path, os.O_WRONLY)
         except OSError as exc:
             raise StoreError(f"cannot open sandbox journal {self.path}: {cause(exc)}") from None
-        self.size = len(self.header)
+        self.size = self.synced = len(self.header)
 
     @property
     def empty(self) -> bool:

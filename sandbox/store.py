@@ -242,6 +242,9 @@ class SandboxFiles:
         self.journal = Journal(path, generation)
         # called before a fold writes the files: the owner puts what it derives (pool counts) in them
         self.before_fold: Callable[[], None] | None = None
+        # group commit (the HTTP server): a change's record is written, its fsync left to sync_journal,
+        # which makes every change since durable at once; whoever answers for them waits for it
+        self.group_commit = False
         self._lock = lock
         self._change: Change | None = None
         self._depth = 0  # transactions open (a nested one is part of the outer)
@@ -287,8 +290,22 @@ class SandboxFiles:
         in memory (sessions that expired) stays there, the holder records it itself."""
         return cls._read(Path(path), NoLock(), read_only=True)
 
+    def reread(self) -> SandboxFiles:
+        """The sandbox as it is durable on disk, read again under the same lock: the files and the journal's
+        records up to what was fsync'd (after a group's fsync failed; the rest is cut off)."""
+        limit = self.journal.synced
+        self.journal.cut_to_synced()
+        self.journal.close()
+        files = SandboxFiles._read(self.path, self._lock, read_only=self.read_only, journal_limit=limit)
+        files.group_commit = self.group_commit
+        return files
+
+    def sync_journal(self) -> None:
+        self.journal.sync()
+
     @classmethod
-    def _read(cls, path: Path, lock: SandboxLock | NoLock, *, read_only: bool) -> SandboxFiles:
+    def _read(cls, path: Path, lock: SandboxLock | NoLock, *, read_only: bool,
+              journal_limit: int | None = None) -> SandboxFiles:
         data = read_json_file(path, FORMAT)
         files = cls(path, lock, str(data[META]["1"].get("generation", "")), read_only=read_only)
         if data[META]["1"].get("version") == 1:  # its owned numbers move to the numbers file (at the next fold)
@@ -297,7 +314,7 @@ class SandboxFiles:
             files.unfolded.update((ACCOUNT, OWNED))
         files.account = open_db(path, data, files, ACCOUNT)
         files.pool_files = {file.stem: file for file in pool_files(path)}
-        records = files.journal.read()
+        records = files.journal.read(journal_limit)
         for record in records:
             files._replay(record)
         if not read_only:
@@ -510,7 +527,7 @@ class SandboxFiles:
         if not ops or self.read_only:
             return
         try:
-            self.journal.append(orjson.dumps(ops))
+            self.journal.append(orjson.dumps(ops), sync=not self.group_commit)
         except BaseException:
             self._change = change
             self._rollback()
@@ -630,6 +647,7 @@ class SandboxFiles:
         loses nothing: the journal is replayed at the next open."""
         try:
             if not self.read_only:
+                self.journal.sync()  # a group not yet fsync'd (never answered): kept if the fold fails
                 self.fold()
                 self.journal.remove()
         except StoreError:

@@ -24,9 +24,9 @@ def writes(monkeypatch):
     made: list[str] = []
     real_append, real_write = Journal.append, store.atomic_write
 
-    def appending(journal, payload):
+    def appending(journal, payload, **how):
         made.append(f"journal:{len(payload)}")
-        real_append(journal, payload)
+        real_append(journal, payload, **how)
 
     def writing(path, payload):
         made.append(str(path))
@@ -96,7 +96,7 @@ def test_a_failed_write_loses_the_whole_bulk_and_says_so(tmp_path, monkeypatch):
     pool = account.create_service("pool")
     account.add_numbers(pool.sid, [(n.sid, False) for n in owned])
 
-    def full(journal, payload):
+    def full(journal, payload, **how):
         raise StoreError(f"cannot write {journal.path}: No space left on device")
 
     monkeypatch.setattr(Journal, "append", full)

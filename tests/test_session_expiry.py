@@ -161,7 +161,7 @@ def test_expiry_is_written_once_and_survives_reopening_from_disk(tmp_path, clock
 
     writes: list[bytes] = []
     real_append = Journal.append
-    monkeypatch.setattr(Journal, "append", lambda self, record: (writes.append(record), real_append(self, record)))
+    monkeypatch.setattr(Journal, "append", lambda self, record, **how: (writes.append(record), real_append(self, record, **how)))
     acct = SandboxAccount.open(path, clock=clock)
     assert writes == []  # opening writes nothing; the first operation on the pool closes what is due
     assert acct.get_number(svc, n1).in_use == 1  # only Bob's session holds it now

@@ -83,8 +83,8 @@ def test_one_logical_change_is_one_record_and_a_fold_writes_each_file_it_touched
     sandbox.files.fold()  # what building the fixture left in the journal
     appends: list[int] = []
     real_append = Journal.append
-    monkeypatch.setattr(Journal, "append", lambda self, payload: (appends.append(len(payload)),
-                                                                  real_append(self, payload)))
+    monkeypatch.setattr(Journal, "append", lambda self, payload, **how: (appends.append(len(payload)),
+                                                                         real_append(self, payload, **how)))
     svc = sandbox.list_services().items[0]
     free = [n.sid for n in every(sandbox.list_account_numbers) if n.service_sid is None][:40]
     sandbox.add_numbers_bulk(svc.sid, [(sid, False) for sid in free])

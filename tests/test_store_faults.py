@@ -432,7 +432,7 @@ def test_a_service_delete_is_one_record_and_a_crash_mid_fold_is_repaired(tmp_pat
         acct = SandboxAccount.open(path)
         appends = []
         real_append = store.Journal.append
-        store.Journal.append = lambda self, record: (appends.append(record), real_append(self, record))
+        store.Journal.append = lambda self, record, **how: (appends.append(record), real_append(self, record, **how))
         acct.delete_service(gone.sid)
         assert len(appends) == 1  # the Service, its pool and its sessions went in one record
         real_write = store.atomic_write

@@ -10,10 +10,8 @@ server is <base>/messaging, and twilio-python's client.messaging.base_url points
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,6 +22,7 @@ from starlette.routing import Route
 from sandbox import rules
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
+from sandbox.server.commit import GroupCommit
 from sandbox.server.handlers import Handlers
 from sandbox.server.requests import Call, basic_credentials, read_params
 from sandbox.server.responses import FastJSONResponse as JSONResponse
@@ -66,9 +65,9 @@ class Endpoints:
     def __init__(self, backend: SandboxBackend, public_url: str | None):
         self.backend = backend
         self.public_url = public_url.rstrip("/") if public_url else None
-        # one worker thread per sandbox: its calls queue on one lock anyway, and handing a call to
-        # an executor costs less than anyio's pool (a capacity limiter and a cancel scope per call)
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-calls")
+        # one worker thread per sandbox (its calls queue on one lock anyway), committing in groups: the
+        # calls queued together share one fsync, each answered once its change is durable
+        self.worker = GroupCommit(backend)
         self.bases: dict[tuple, str] = {}
 
     def base_of(self, request: Request) -> str:
@@ -85,7 +84,7 @@ class Endpoints:
         return base
 
     async def in_worker(self, fn: Callable[..., Response], *args: object) -> Response:
-        return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
+        return await self.worker.run(fn, *args)
 
     def __call__(self, handler: Handler, *, account_in_path: bool = False, locked: bool = True) -> Callable:
         async def asgi_endpoint(request: Request) -> Response:
