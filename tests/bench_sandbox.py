@@ -234,7 +234,7 @@ def main() -> int:
         size = path.stat().st_size + sum(f.stat().st_size for f in Path(f"{path}.d").glob("*.json"))
         numbers = 5_500 * args.scale
         print(f"built: sandbox init --scale {args.scale} ({numbers:,} pool numbers, {size / 1e6:.1f} MB "
-              f"in {len(services) + 1} files) in {built:.1f} s; stock TinyDB file "
+              f"in {len(list(Path(f'{path}.d').glob('*.json'))) + 1} files) in {built:.1f} s; stock TinyDB file "
               f"({stock_path.stat().st_size / 1e6:.1f} MB, one file) in {stock_built:.1f} s")
 
         opens = [in_fresh_process("sandbox", str(path)) for _ in range(args.repeat)]
