@@ -404,6 +404,8 @@ class SandboxFiles:
                     if self.load(file) is None:
                         self.pools[file] = open_db(self._pool_path(file), {}, self, file)
                 else:
+                    if file == ACCOUNT and op[2] == ACCOUNT_NUMBERS:  # a format 1 journal's: the numbers moved
+                        file = OWNED
                     db = self._db(file, make=True)
                     if db is None:  # a pool made in an earlier record that a fold never wrote
                         db = self.pools[file] = open_db(self._pool_path(file), {}, self, file)

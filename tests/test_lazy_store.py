@@ -8,16 +8,18 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
 from sandbox import account as account_module
+from sandbox import records
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
 from sandbox.catalog import OWNED_COUNT, POOL, POOL_COUNTS
-from sandbox.files import StoreError, journal_path, numbers_file, sandbox_files
+from sandbox.files import Journal, StoreError, journal_path, numbers_file, sandbox_files
 from sandbox.runs import RUN_PREFIX
 from sandbox.scale import scale_numbers
 from sandbox.traffic import orphans
@@ -221,3 +223,29 @@ def test_a_dead_simulation_runs_sessions_are_found_without_reading_every_pool(tm
         assert asyncio.run(orphans(backend, first, ["dead01"])) == []  # a run this app holds is no orphan
     finally:
         acct.close()
+
+
+def test_a_version_1_journal_left_by_a_crash_is_replayed_onto_the_new_layout(closed):
+    acct = SandboxAccount.open(closed)
+    generation = acct.meta["generation"]
+    owned = len(every(acct.list_account_numbers))
+    acct.close()
+    as_version_1(closed)
+    bought = records.owned_record("PN" + "9" * 32, NUMBERS[-1], {}, datetime(2026, 5, 4, tzinfo=UTC))
+    journal = Journal(closed, generation)  # what a format 1 build had journalled when it died: a buy
+    journal.reset()
+    journal.append(orjson.dumps([["put", "", "account_numbers", "9999", bought]]))
+    journal.close()
+    acct = SandboxAccount.open(closed)
+    try:
+        assert acct.get_account_number(bought["sid"]).phone_number == NUMBERS[-1]
+        assert acct.counts()[2] == owned + 1
+    finally:
+        acct.close()
+    account = orjson.loads(closed.read_bytes())
+    assert "account_numbers" not in account
+    again = SandboxAccount.open(closed)
+    try:
+        assert again.get_account_number(bought["sid"]).service_sid is None and again.counts()[2] == owned + 1
+    finally:
+        again.close()
