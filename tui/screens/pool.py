@@ -22,7 +22,7 @@ from dataclasses import replace
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber, PoolStats, Service
@@ -85,7 +85,7 @@ from tui.widgets.cells import (
 )
 from tui.widgets.command_line import CommandBar
 from tui.widgets.gauge import PoolGauges
-from tui.widgets.keys import Key, bind_keys
+from tui.widgets.keys import Key, KeyFooter, bind_keys
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
@@ -167,7 +167,8 @@ class PoolScreen(Screen):
         yield Static("", id="pager")
         yield CommandBar(self.app.command_history, allowed=POOL_COMMANDS, names=self.command_names)
         yield NumberDetail(id="detail")
-        yield Footer(compact=True)
+        bind_keys(self, self.keys, self.app.size.width)  # before the footer mounts: it composes once
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         # the Services screen's counting pages whole pools (live): it gives way to this pool's read,

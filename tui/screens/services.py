@@ -15,7 +15,7 @@ from importlib import import_module
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.resources import PoolStats, Service
 from tui.screens.messages import AccountCounted, BackendFailed, PoolCounted, ServicesLoaded
@@ -30,7 +30,7 @@ from tui.state.command_line import (
 )
 from tui.widgets.cells import age_text, count_cell, format_ttl, gauge_cell
 from tui.widgets.command_line import CommandBar
-from tui.widgets.keys import Key, bind_keys
+from tui.widgets.keys import Key, KeyFooter, bind_keys
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
@@ -114,7 +114,8 @@ class ServicesScreen(Screen):
         yield Static("", id="totals")
         yield Static("Loading Services…", id="status")
         yield CommandBar(self.app.command_history, allowed=SERVICES_COMMANDS, names=self.command_names)
-        yield Footer(compact=True)
+        bind_keys(self, KEYS, self.app.size.width)  # before the footer mounts: it composes once
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         bind_keys(self, KEYS, self.app.size.width)
