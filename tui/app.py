@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import aclosing
 from datetime import UTC, datetime
 from functools import partial
@@ -143,7 +143,8 @@ class ProxyPoolApp(App):
     simulate_tick_seconds: float = 0.5
 
     def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
-                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None):
+                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None,
+                 first_painted: Callable[[], None] | None = None):
         super().__init__()
         self.backend = backend
         self.world = world
@@ -174,6 +175,8 @@ class ProxyPoolApp(App):
         # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
         self.key_order = KeyOrder(self, partial(App.on_event, self))
         self.prefetch = Prefetch()  # live reads started before the screen that shows them has mounted
+        # called once the first screen has painted (and before a deferred sandbox opens): launch's resume_gc
+        self.first_painted = first_painted or (lambda: None)
 
     @property
     def read_only(self) -> bool:
@@ -185,6 +188,7 @@ class ProxyPoolApp(App):
         self.theme = "textual-dark"
         self.prefetch_services()
         self.push_screen(ServicesScreen(self.world))
+        self.call_after_refresh(self.first_painted)
         self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
@@ -372,6 +376,7 @@ class ProxyPoolApp(App):
             return True
         if self._opening is None:
             await target.wait_for_refresh()
+            self.first_painted()  # the open runs under the store's GC policy (sandbox.store.big_load)
             if self._opening is None:
                 self._opening = asyncio.ensure_future(asyncio.to_thread(open_deferred))
         try:
@@ -1005,8 +1010,9 @@ def world_of(backend: Any, *, read_only: bool = False, label: str | None = None)
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
                world_label: str | None = None, startup_note: str | None = None,
-               calm_errors: bool = False, worlds: Worlds | None = None) -> ProxyPoolApp:
+               calm_errors: bool = False, worlds: Worlds | None = None,
+               first_painted: Callable[[], None] | None = None) -> ProxyPoolApp:
     """The app over `backend`; world_label defaults to the masked account SID (and the sandbox path)."""
     world = world_of(backend, read_only=read_only, label=world_label)
     return ProxyPoolApp(backend, world=world, page_size=page_size, startup_note=startup_note,
-                        calm_errors=calm_errors, worlds=worlds)
+                        calm_errors=calm_errors, worlds=worlds, first_painted=first_painted)
