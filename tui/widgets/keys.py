@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 PALETTE_ROOM = 13  # the footer's "^p palette" at the right
 
@@ -80,7 +81,8 @@ class KeyFooter(Footer):
     key widget unmounted and mounted again, ~20 ms) on each bindings signal: the screen's keys
     bound, focus moving, a resize; twice before the first screen could paint. This one composes
     its keys at once when the screen has bound them before it mounts (bind_keys in compose), and
-    again only when the keys it would show (key, words, enabled, tooltip) differ."""
+    again only when the keys it would show (key, words, enabled, tooltip) differ; each key mounts
+    with its compact class already on."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -91,7 +93,12 @@ class KeyFooter(Footer):
             self.set_reactive(Footer._bindings_ready, True)
         if self._bindings_ready:
             self._shown = self._showing()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and self.compact:
+                # a key's compact watcher adds this class as it mounts, styling the key again (~0.5 ms
+                # a key); there already, it changes nothing
+                widget.set_class(True, "-compact", update=False)
+            yield widget
 
     def _showing(self) -> tuple:
         """What compose would show now (Footer.compose's inputs)."""
