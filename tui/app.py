@@ -182,6 +182,17 @@ class ProxyPoolApp(App):
     def read_only(self) -> bool:
         return self.world.read_only
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Textual's, with the screen given its width class (-narrow, -normal, -wide) before it
+        mounts: Textual adds it at the screen's first resize, which styles every widget again
+        (~5 ms before the Services screen's first paint, again when a pool opens)."""
+        if isinstance(screen, Screen) and screen.HORIZONTAL_BREAKPOINTS is None and not screen.is_attached:
+            for width, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+                if self.size.width >= width:
+                    screen.set_class(True, name, update=False)
+                    break
+        return super().push_screen(screen, *args, **kwargs)
+
     def on_mount(self) -> None:
         from tui.screens.services import ServicesScreen
 
