@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -151,6 +152,7 @@ class PoolScreen(Screen):
         self.rows: list[PhoneNumber] = []  # the rows on screen
         self.refresh_on_resume = False  # back from Simulate: in_use changed everywhere
         self.keys = pool_keys(world.read_only)
+        self.resumed = False  # shown at least once (on_screen_resume)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -730,7 +732,10 @@ class PoolScreen(Screen):
         self.refresh_on_resume = True
         self.app.push_screen(SimulateScreen(self.service, self.world, self.app.simulate_tick_seconds))
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.resumed:  # the first, right after the mount styled every widget: not all again
+            self.resumed = True
+            event.refresh_styles = False
         if self.refresh_on_resume:  # back from Simulate: in_use changed everywhere
             self.refresh_on_resume = False
             self.read()

@@ -13,6 +13,7 @@ import time
 from importlib import import_module
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -106,6 +107,7 @@ class ServicesScreen(Screen):
         self.owned_done = False
         self.loaded = False
         self.filter_text = ""
+        self.resumed = False  # shown at least once (on_screen_resume)
 
     def compose(self) -> ComposeResult:
         yield WorldBar(self.world, "Services")
@@ -125,7 +127,10 @@ class ServicesScreen(Screen):
     def on_resize(self) -> None:
         bind_keys(self, KEYS, self.size.width)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.resumed:  # the first, right after the mount styled every widget: not all again
+            self.resumed = True
+            event.refresh_styles = False
         # back from a pool: its counts changed with it; the app has them at once
         if self.loaded:
             self.stats.update(self.app.pool_counts)
