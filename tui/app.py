@@ -199,13 +199,18 @@ class ProxyPoolApp(App):
         self.theme = "textual-dark"
         self.prefetch_services()
         self.push_screen(ServicesScreen(self.world))
-        self.call_after_refresh(self.first_painted)
+        self.call_after_refresh(self.after_first_paint)
         self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
         self.watch_retries()
+
+    def after_first_paint(self) -> None:
+        """What the first screen does not need to be drawn: the GC back (launch's), the world
+        remembered among the recent ones (a file written), the contexts :ctx completes (files read)."""
+        self.first_painted()
         self.remember_world()
-        if self.worlds is not None:  # the names :ctx completes
+        if self.worlds is not None:
             self.list_contexts(show=False)
 
     async def on_event(self, event: events.Event) -> None:
