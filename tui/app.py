@@ -175,6 +175,7 @@ class ProxyPoolApp(App):
         # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
         self.key_order = KeyOrder(self, partial(App.on_event, self))
         self.prefetch = Prefetch()  # live reads started before the screen that shows them has mounted
+        self.listed = asyncio.Event()  # the first Services list has been drawn (or could not be read)
         # called once the first screen has painted (and before a deferred sandbox opens): launch's resume_gc
         self.first_painted = first_painted or (lambda: None)
 
@@ -336,6 +337,7 @@ class ProxyPoolApp(App):
                                                                   page_size=DEFAULT_PAGE_SIZE))
         except Exception as exc:  # noqa: BLE001 - any failure becomes a notification
             target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
+            self.listed.set()
             return
         self.service_names = {s.sid: s.unique_name for s in services}
         self.adopt_cached_counts()
@@ -385,13 +387,17 @@ class ProxyPoolApp(App):
 
     async def ensure_backend(self, target: Screen) -> bool:
         """A backend handed over unopened (tui.launch.DeferredSandbox: 10 full pools take 0.4 s to
-        read) opens here, in a thread, once `target` has painted; the first screen shows at once.
+        read) opens here, in a thread, once `target` has painted (the app's refresh after the
+        screen's: a screen's callbacks run before its frame is written); the first screen shows at once.
         If it cannot open, the app ends with the one line launch prints for such a file."""
         open_deferred = getattr(self.backend, "open_deferred", None)
         if open_deferred is None:
             return True
         if self._opening is None:
             await target.wait_for_refresh()
+            painted = asyncio.Event()
+            self.call_after_refresh(painted.set)  # the app's: after the frame is written
+            await painted.wait()
             self.first_painted()  # the open runs under the store's GC policy (sandbox.store.big_load)
             if self._opening is None:
                 self._opening = asyncio.ensure_future(asyncio.to_thread(open_deferred))
@@ -746,6 +752,7 @@ class ProxyPoolApp(App):
         account = self.sandbox_account()
         if account is None:
             return
+        await self.listed.wait()  # after the Services are on screen: the orphans' check imports the traffic engine
         self.training = Training.of(await self._sandbox_call(lambda current: current.meta.get("origin")))
         if self.training.scenario is not None:
             self.show_briefing()
