@@ -39,7 +39,6 @@ from tui.core.resources import (
 )
 from tui.core.seam import Backend, OwnedCount, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
-from tui.live.count_cache import CountCache
 from tui.screens.messages import (
     AccountCounted,
     AccountNumbersLoaded,
@@ -98,6 +97,7 @@ from tui.widgets.world_bar import WorldInfo
 if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
     from sandbox.traffic import TrafficEngine, TrafficParams
     from tui.contexts import Context, Worlds
+    from tui.live.count_cache import CountCache
     from tui.screens.messaging import MessagingRequest
 
 
@@ -1011,6 +1011,8 @@ def count_cache_of(backend: Backend) -> CountCache | None:
     hosts = getattr(backend, "hosts", None)
     if getattr(backend, "kind", "sandbox") != "live" or hosts is None:
         return None
+    from tui.live.count_cache import CountCache  # live only: not read at a sandbox's launch
+
     return CountCache(backend.account_sid, hosts.proxy)  # type: ignore[attr-defined]
 
 
