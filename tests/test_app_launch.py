@@ -120,3 +120,28 @@ def test_no_flags_no_credentials_creates_the_demo_sandbox_once_and_says_so(start
         assert account.list_services(50).items  # the demo has Services
     finally:
         account.close()
+
+
+APP_LINES = [[], ["--sandbox", "s.json"], ["--live", "--read-only", "--page-size", "20"],
+             ["--sand", "s.json", "--read"], ["--sandbox", "s.json", "--ca-file", "ca.pem", "--pin", "ab",
+                                              "--base-url", "http://h", "--profile", "p"]]
+OTHER_LINES = [["--page-size", "0"], ["bogus"], ["--sandbox"], ["--sandbox", "a", "--live"], ["--pin"],
+               ["-h"], ["--he"], ["--version"], ["sandbox", "show", "x.json"], ["--sandbox", "x", "services", "list"],
+               ["numbers", "list", "--service", "KS1"]]
+
+
+@pytest.mark.parametrize("argv", APP_LINES + OTHER_LINES, ids=" ".join)
+def test_the_app_line_reads_as_the_whole_parser_reads_it(argv, capsys):
+    """parse_args reads a line that only launches the app with the top-level parser alone: the same
+    namespace, and for anything else (commands, help, errors) exactly the whole parser's output."""
+    from tui.cli import parse_args
+
+    def outcome(parse):
+        try:
+            found = vars(parse(list(argv)))
+        except SystemExit as exc:
+            found = exc.code
+        out = capsys.readouterr()
+        return found, out.out, out.err
+
+    assert outcome(parse_args) == outcome(lambda line: build_parser().parse_args(line))

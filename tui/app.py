@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import aclosing
 from datetime import UTC, datetime
 from functools import partial
@@ -39,7 +39,6 @@ from tui.core.resources import (
 )
 from tui.core.seam import Backend, OwnedCount, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
-from tui.live.count_cache import CountCache
 from tui.screens.messages import (
     AccountCounted,
     AccountNumbersLoaded,
@@ -98,6 +97,7 @@ from tui.widgets.world_bar import WorldInfo
 if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
     from sandbox.traffic import TrafficEngine, TrafficParams
     from tui.contexts import Context, Worlds
+    from tui.live.count_cache import CountCache
     from tui.screens.messaging import MessagingRequest
 
 
@@ -143,7 +143,8 @@ class ProxyPoolApp(App):
     simulate_tick_seconds: float = 0.5
 
     def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
-                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None):
+                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None,
+                 first_painted: Callable[[], None] | None = None):
         super().__init__()
         self.backend = backend
         self.world = world
@@ -174,10 +175,24 @@ class ProxyPoolApp(App):
         # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
         self.key_order = KeyOrder(self, partial(App.on_event, self))
         self.prefetch = Prefetch()  # live reads started before the screen that shows them has mounted
+        self.listed = asyncio.Event()  # the first Services list has been drawn (or could not be read)
+        # called once the first screen has painted (and before a deferred sandbox opens): launch's resume_gc
+        self.first_painted = first_painted or (lambda: None)
 
     @property
     def read_only(self) -> bool:
         return self.world.read_only
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Textual's, with the screen given its width class (-narrow, -normal, -wide) before it
+        mounts: Textual adds it at the screen's first resize, which styles every widget again
+        (~5 ms before the Services screen's first paint, again when a pool opens)."""
+        if isinstance(screen, Screen) and screen.HORIZONTAL_BREAKPOINTS is None and not screen.is_attached:
+            for width, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+                if self.size.width >= width:
+                    screen.set_class(True, name, update=False)
+                    break
+        return super().push_screen(screen, *args, **kwargs)
 
     def on_mount(self) -> None:
         from tui.screens.services import ServicesScreen
@@ -185,12 +200,18 @@ class ProxyPoolApp(App):
         self.theme = "textual-dark"
         self.prefetch_services()
         self.push_screen(ServicesScreen(self.world))
+        self.call_after_refresh(self.after_first_paint)
         self.start_training()
         if self.startup_note:
             self.notify(self.startup_note, title="Sandbox", timeout=8)
         self.watch_retries()
+
+    def after_first_paint(self) -> None:
+        """What the first screen does not need to be drawn: the GC back (launch's), the world
+        remembered among the recent ones (a file written), the contexts :ctx completes (files read)."""
+        self.first_painted()
         self.remember_world()
-        if self.worlds is not None:  # the names :ctx completes
+        if self.worlds is not None:
             self.list_contexts(show=False)
 
     async def on_event(self, event: events.Event) -> None:
@@ -316,6 +337,7 @@ class ProxyPoolApp(App):
                                                                   page_size=DEFAULT_PAGE_SIZE))
         except Exception as exc:  # noqa: BLE001 - any failure becomes a notification
             target.post_message(BackendFailed("Loading Services", describe_error(exc), exc))
+            self.listed.set()
             return
         self.service_names = {s.sid: s.unique_name for s in services}
         self.adopt_cached_counts()
@@ -365,13 +387,18 @@ class ProxyPoolApp(App):
 
     async def ensure_backend(self, target: Screen) -> bool:
         """A backend handed over unopened (tui.launch.DeferredSandbox: 10 full pools take 0.4 s to
-        read) opens here, in a thread, once `target` has painted; the first screen shows at once.
+        read) opens here, in a thread, once `target` has painted (the app's refresh after the
+        screen's: a screen's callbacks run before its frame is written); the first screen shows at once.
         If it cannot open, the app ends with the one line launch prints for such a file."""
         open_deferred = getattr(self.backend, "open_deferred", None)
         if open_deferred is None:
             return True
         if self._opening is None:
             await target.wait_for_refresh()
+            painted = asyncio.Event()
+            self.call_after_refresh(painted.set)  # the app's: after the frame is written
+            await painted.wait()
+            self.first_painted()  # the open runs under the store's GC policy (sandbox.store.big_load)
             if self._opening is None:
                 self._opening = asyncio.ensure_future(asyncio.to_thread(open_deferred))
         try:
@@ -725,6 +752,7 @@ class ProxyPoolApp(App):
         account = self.sandbox_account()
         if account is None:
             return
+        await self.listed.wait()  # after the Services are on screen: the orphans' check imports the traffic engine
         self.training = Training.of(await self._sandbox_call(lambda current: current.meta.get("origin")))
         if self.training.scenario is not None:
             self.show_briefing()
@@ -983,6 +1011,8 @@ def count_cache_of(backend: Backend) -> CountCache | None:
     hosts = getattr(backend, "hosts", None)
     if getattr(backend, "kind", "sandbox") != "live" or hosts is None:
         return None
+    from tui.live.count_cache import CountCache  # live only: not read at a sandbox's launch
+
     return CountCache(backend.account_sid, hosts.proxy)  # type: ignore[attr-defined]
 
 
@@ -1005,8 +1035,9 @@ def world_of(backend: Any, *, read_only: bool = False, label: str | None = None)
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
                world_label: str | None = None, startup_note: str | None = None,
-               calm_errors: bool = False, worlds: Worlds | None = None) -> ProxyPoolApp:
+               calm_errors: bool = False, worlds: Worlds | None = None,
+               first_painted: Callable[[], None] | None = None) -> ProxyPoolApp:
     """The app over `backend`; world_label defaults to the masked account SID (and the sandbox path)."""
     world = world_of(backend, read_only=read_only, label=world_label)
     return ProxyPoolApp(backend, world=world, page_size=page_size, startup_note=startup_note,
-                        calm_errors=calm_errors, worlds=worlds)
+                        calm_errors=calm_errors, worlds=worlds, first_painted=first_painted)

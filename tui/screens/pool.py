@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber, PoolStats, Service
@@ -85,7 +86,7 @@ from tui.widgets.cells import (
 )
 from tui.widgets.command_line import CommandBar
 from tui.widgets.gauge import PoolGauges
-from tui.widgets.keys import Key, bind_keys
+from tui.widgets.keys import Key, KeyFooter, bind_keys
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
@@ -151,6 +152,7 @@ class PoolScreen(Screen):
         self.rows: list[PhoneNumber] = []  # the rows on screen
         self.refresh_on_resume = False  # back from Simulate: in_use changed everywhere
         self.keys = pool_keys(world.read_only)
+        self.resumed = False  # shown at least once (on_screen_resume)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -167,7 +169,8 @@ class PoolScreen(Screen):
         yield Static("", id="pager")
         yield CommandBar(self.app.command_history, allowed=POOL_COMMANDS, names=self.command_names)
         yield NumberDetail(id="detail")
-        yield Footer(compact=True)
+        bind_keys(self, self.keys, self.app.size.width)  # before the footer mounts: it composes once
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         # the Services screen's counting pages whole pools (live): it gives way to this pool's read,
@@ -729,7 +732,10 @@ class PoolScreen(Screen):
         self.refresh_on_resume = True
         self.app.push_screen(SimulateScreen(self.service, self.world, self.app.simulate_tick_seconds))
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.resumed:  # the first, right after the mount styled every widget: not all again
+            self.resumed = True
+            event.refresh_styles = False
         if self.refresh_on_resume:  # back from Simulate: in_use changed everywhere
             self.refresh_on_resume = False
             self.read()

@@ -13,9 +13,11 @@ import time
 from importlib import import_module
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widget import AwaitMount
+from textual.widgets import Input, Static
 
 from tui.core.resources import PoolStats, Service
 from tui.screens.messages import AccountCounted, BackendFailed, PoolCounted, ServicesLoaded
@@ -30,7 +32,7 @@ from tui.state.command_line import (
 )
 from tui.widgets.cells import age_text, count_cell, format_ttl, gauge_cell
 from tui.widgets.command_line import CommandBar
-from tui.widgets.keys import Key, bind_keys
+from tui.widgets.keys import Key, KeyFooter, bind_keys
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
@@ -106,25 +108,43 @@ class ServicesScreen(Screen):
         self.owned_done = False
         self.loaded = False
         self.filter_text = ""
+        self.resumed = False  # shown at least once (on_screen_resume)
+        self.hidden: list[AwaitMount] | None = None  # the filter box and the command line, once mounted
 
     def compose(self) -> ComposeResult:
         yield WorldBar(self.world, "Services")
-        yield Input(placeholder="Filter Services by name or SID (enter: keep, escape: clear)", id="filter")
         yield PoolTable(COLUMNS, id="services")
         yield Static("", id="totals")
         yield Static("Loading Services…", id="status")
-        yield CommandBar(self.app.command_history, allowed=SERVICES_COMMANDS, names=self.command_names)
-        yield Footer(compact=True)
+        bind_keys(self, KEYS, self.app.size.width)  # before the footer mounts: it composes once
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         bind_keys(self, KEYS, self.app.size.width)
         self.query_one(PoolTable).focus()
         self.action_refresh()
+        self.app.call_after_refresh(self.mount_hidden)  # the app's: after the frame is written
+
+    def mount_hidden(self) -> list[AwaitMount]:
+        """The filter box (above the table) and the command line (above the footer), hidden until `/`
+        and `:`: mounted once the screen has painted (two inputs were a tenth of the time to the first
+        paint), or at once when `/` or `:` comes first. Each is mounted once; await what this returns."""
+        if self.hidden is None:
+            self.hidden = [
+                self.mount(Input(placeholder="Filter Services by name or SID (enter: keep, escape: clear)",
+                                 id="filter"), before=self.query_one(PoolTable)),
+                self.mount(CommandBar(self.app.command_history, allowed=SERVICES_COMMANDS, names=self.command_names),
+                           before=self.query_one(KeyFooter)),
+            ]
+        return self.hidden
 
     def on_resize(self) -> None:
         bind_keys(self, KEYS, self.size.width)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.resumed:  # the first, right after the mount styled every widget: not all again
+            self.resumed = True
+            event.refresh_styles = False
         # back from a pool: its counts changed with it; the app has them at once
         if self.loaded:
             self.stats.update(self.app.pool_counts)
@@ -148,7 +168,8 @@ class ServicesScreen(Screen):
         self.render_rows()
         # the pool screen's code (~60 ms to import) is read once the list is on screen, so that
         # `enter` opens it, and sends its first page's request, without that wait
-        self.call_after_refresh(import_module, "tui.screens.pool")
+        self.app.call_after_refresh(import_module, "tui.screens.pool")  # the app's: after the frame is written
+        self.app.call_after_refresh(self.app.listed.set)  # what waits for the list (the training's checks) goes on
 
     def on_pool_counted(self, message: PoolCounted) -> None:
         self.stats[message.stats.service_sid] = message.stats
@@ -240,14 +261,16 @@ class ServicesScreen(Screen):
     def on_pool_table_row_activated(self, event: PoolTable.RowActivated) -> None:
         self.action_open_pool()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
+        for mounting in self.mount_hidden():
+            await mounting
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if not box.display:
+        box = self.query_one("#filter", Input) if self.query("#filter") else None
+        if box is None or not box.display:
             return
         box.value = ""
         box.display = False
@@ -267,7 +290,9 @@ class ServicesScreen(Screen):
     def command_names(self) -> dict[str, list[str]]:
         return {"ctx": [c.name for c in getattr(self.app, "known_contexts", [])]}
 
-    def action_command(self) -> None:
+    async def action_command(self) -> None:
+        for mounting in self.mount_hidden():
+            await mounting
         self.query_one(CommandBar).open()
 
     def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
