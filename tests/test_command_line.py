@@ -13,7 +13,6 @@ from tui.state.command_line import (
     ExportCommand,
     FilterCommand,
     GoCommand,
-    History,
     JumpCommand,
     MarkCommand,
     PageCommand,
@@ -21,6 +20,7 @@ from tui.state.command_line import (
     complete,
     parse,
 )
+from tui.state.history import History
 from tui.state.pool_query import Sort, parse_filter
 
 

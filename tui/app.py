@@ -85,7 +85,7 @@ from tui.screens.training_messages import (
     SimulationLeft,
     TrainingFailed,
 )
-from tui.state.command_line import History
+from tui.state.history import History
 from tui.state.prefetch import Prefetch
 from tui.state.retry_notices import RetryNotices
 from tui.state.simulations import Simulations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -22,19 +23,13 @@ from textual.widgets import Input, Static
 from tui.core.resources import PoolStats, Service
 from tui.screens.messages import AccountCounted, BackendFailed, PoolCounted, ServicesLoaded
 from tui.screens.training_messages import SandboxWasReset, ServiceDeleted, TrainingFailed
-from tui.state.command_line import (
-    SERVICES_COMMANDS,
-    CommandError,
-    ContextCommand,
-    GoCommand,
-    JumpCommand,
-    parse,
-)
 from tui.widgets.cells import age_text, count_cell, format_ttl, gauge_cell
-from tui.widgets.command_line import CommandBar
 from tui.widgets.keys import Key, KeyFooter, bind_keys
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
+
+if TYPE_CHECKING:  # command mode is imported when it is first used, not at launch
+    from tui.widgets.command_line import CommandBar
 
 COLUMNS = [  # the counts stay longest; SID goes first, then the settings
     Column("Unique name", "name", 14, flex=True), Column("Pool", "pool", 6),
@@ -130,6 +125,10 @@ class ServicesScreen(Screen):
         and `:`: mounted once the screen has painted (two inputs were a tenth of the time to the first
         paint), or at once when `/` or `:` comes first. Each is mounted once; await what this returns."""
         if self.hidden is None:
+            # command mode's code with it, not at launch (its commands, their parser, the widget)
+            from tui.state.command_line import SERVICES_COMMANDS
+            from tui.widgets.command_line import CommandBar
+
             self.hidden = [
                 self.mount(Input(placeholder="Filter Services by name or SID (enter: keep, escape: clear)",
                                  id="filter"), before=self.query_one(PoolTable)),
@@ -291,6 +290,8 @@ class ServicesScreen(Screen):
         return {"ctx": [c.name for c in getattr(self.app, "known_contexts", [])]}
 
     async def action_command(self) -> None:
+        from tui.widgets.command_line import CommandBar
+
         for mounting in self.mount_hidden():
             await mounting
         self.query_one(CommandBar).open()
@@ -299,6 +300,15 @@ class ServicesScreen(Screen):
         self.query_one(PoolTable).focus()
 
     def on_command_bar_run(self, message: CommandBar.Run) -> None:
+        from tui.state.command_line import (
+            SERVICES_COMMANDS,
+            CommandError,
+            ContextCommand,
+            GoCommand,
+            JumpCommand,
+            parse,
+        )
+
         try:
             command = parse(message.line, SERVICES_COMMANDS)
             if isinstance(command, JumpCommand):
@@ -320,6 +330,8 @@ class ServicesScreen(Screen):
         found = [s for s in self.services if s.sid.lower() == low or s.unique_name.lower() == low] or \
             [s for s in self.services if s.unique_name.lower().startswith(low) or s.sid.lower().startswith(low)]
         if len(found) != 1:
+            from tui.state.command_line import CommandError
+
             raise CommandError(f"no Service {needle!r}" if not found else
                                f"{needle!r} names {len(found)} Services: " + ", ".join(s.unique_name for s in found))
         self.action_clear_filter()

@@ -14,7 +14,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.state.command_line import POOL_COMMANDS, USAGE, History, complete
+from tui.state.command_line import POOL_COMMANDS, USAGE, complete
+from tui.state.history import History
 
 
 class CommandInput(Input):
