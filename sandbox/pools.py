@@ -105,10 +105,9 @@ class PoolLedger:
             for doc in (raw_table(db, NUMBERS) if db is not None else {}).values():
                 sid = doc["sid"]
                 if sid in found:
-                    raise self._inconsistent(f"number {doc['phone_number']} is in two Services "
-                                             f"({found[sid]} and {service_sid})")
+                    raise self._in_two(doc, found[sid], service_sid)
                 if sid not in owned:
-                    raise self._inconsistent(f"pool number {sid} of {service_sid} is not one of the account's numbers")
+                    raise self._not_owned(sid, service_sid)
                 found[sid] = service_sid
         return found
 
@@ -126,6 +125,12 @@ class PoolLedger:
     def _inconsistent(self, what: str) -> StoreError:
         return StoreError(f"sandbox {self.files.path} is inconsistent: {what}; it was left as it is")
 
+    def _in_two(self, doc: Record, first: str, second: str) -> StoreError:
+        return self._inconsistent(f"number {doc['phone_number']} is in two Services ({first} and {second})")
+
+    def _not_owned(self, sid: str, service_sid: str) -> StoreError:
+        return self._inconsistent(f"pool number {sid} of {service_sid} is not one of the account's numbers")
+
     def load(self, service_sid: str) -> PoolIndex:
         """Index a Service's pool from its pool file, checked against the owned numbers (now if they are
         read, else when they are): each number owned and named as in this pool, and every number they
@@ -135,11 +140,17 @@ class PoolLedger:
         db = self.files.load(service_sid)
         rows = raw_table(db, NUMBERS) if db is not None else {}
         doc_of = {doc["sid"]: int(doc_id) for doc_id, doc in rows.items()}
+        if len(doc_of) != len(rows):  # a number twice in the file (checked before anything is indexed)
+            seen: set[str] = set()
+            for doc in rows.values():
+                if doc["sid"] in seen:
+                    raise self._inconsistent(f"number {doc['phone_number']} is twice in {service_sid}'s pool")
+                seen.add(doc["sid"])
         reserved = sum(1 for doc in rows.values() if doc["is_reserved"])
         kept = self.catalog.stored_counts(service_sid) or {}
         if self._membership is None and (kept.get("reserved"), kept.get("unreserved")) != (reserved, len(rows) - reserved):
             self._service_of  # noqa: B018 - not as the account file last saw it: check it against the owned numbers now
-        if len(doc_of) != len(rows) or self._membership is not None:
+        if self._membership is not None:
             self._check(service_sid, rows)
         pool = PoolIndex(doc_of=doc_of, order=sorted(doc_of.values()))
         pool.reserved = reserved
@@ -148,30 +159,22 @@ class PoolLedger:
         return pool
 
     def _check(self, service_sid: str, rows: dict[str, Record]) -> None:
-        """Refuse a pool file the owned numbers do not agree with, with the precise message."""
-        service_of = self._membership[0] if self._membership is not None else {}
-        size = self._membership[1][service_sid] if self._membership is not None else len(rows)
-        if len(rows) == size and all(service_of.get(doc["sid"]) == service_sid for doc in rows.values()) \
-                and len({doc["sid"] for doc in rows.values()}) == len(rows):
+        """Refuse a pool file the owned numbers (read) do not agree with: each of its numbers owned and
+        named as in this pool, and as many as they put in it; with the precise message."""
+        assert self._membership is not None
+        service_of, size = self._membership
+        if len(rows) == size[service_sid] and all(service_of.get(doc["sid"]) == service_sid for doc in rows.values()):
             return
-        seen: set[str] = set()
         for doc in rows.values():
             sid, holder = doc["sid"], service_of.get(doc["sid"])
-            if sid in seen:
-                raise self._inconsistent(f"number {doc['phone_number']} is twice in {service_sid}'s pool")
-            seen.add(sid)
-            if self._membership is None:
-                continue  # only its own duplicates can be seen before the owned numbers are read
             if self.catalog.owned(sid) is None:
-                raise self._inconsistent(f"pool number {sid} of {service_sid} is not one of the account's numbers")
+                raise self._not_owned(sid, service_sid)
             if holder is not None and holder != service_sid:
-                raise self._inconsistent(f"number {doc['phone_number']} is in two Services ({holder} and {service_sid})")
+                raise self._in_two(doc, holder, service_sid)
             if holder is None:
                 raise self._inconsistent(f"number {doc['phone_number']} is in {service_sid}'s pool file, "
                                          "but the numbers file has it in no pool")
-        if self._membership is None:
-            return
-        raise self._inconsistent(f"the numbers file has {size} numbers in {service_sid}'s pool, "
+        raise self._inconsistent(f"the numbers file has {size[service_sid]} numbers in {service_sid}'s pool, "
                                  f"its pool file {len(rows)}")
 
     def unload(self, service_sid: str) -> None:
@@ -189,10 +192,9 @@ class PoolLedger:
     def counts(self, service_sid: str) -> rules.PoolCounts:
         """The pool's reservation counts: kept on its Service's record while its file is not read (when they
         agree with how many numbers the catalog puts in it), else from its index."""
-        if not self.files.loaded(service_sid):
-            stored = self.stored(service_sid)
-            if stored is not None:
-                return rules.PoolCounts(reserved=stored["reserved"], unreserved=stored["unreserved"])
+        stored = self.stored(service_sid)
+        if stored is not None:
+            return rules.PoolCounts(reserved=stored["reserved"], unreserved=stored["unreserved"])
         return self.pool(service_sid).counts()
 
     def stored(self, service_sid: str) -> dict[str, Any] | None:
@@ -221,7 +223,7 @@ class PoolLedger:
 
     def pooled_count(self) -> int:
         """How many numbers are in a pool, from each pool's counts (no file read for it)."""
-        return sum(self.counts(sid).reserved + self.counts(sid).unreserved for sid in self.services)
+        return sum(counts.reserved + counts.unreserved for counts in map(self.counts, self.services))
 
     def record(self, service_sid: str, number_sid: str) -> Record | None:
         """The pool's record of a number, or None when the pool does not hold it."""

@@ -4,6 +4,7 @@ inside their own writes, and refuse stored states that break an invariant."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -108,6 +109,10 @@ def test_the_pool_ledger_refuses_a_number_in_two_pools_and_one_the_account_does_
     with pytest.raises(StoreError, match="is not one of the account's numbers"):
         PoolLedger(files, [KS1], catalog).pool(KS1)
     assert not PoolLedger(files, [KS1], catalog).loaded(KS1)  # nothing is read before it is needed
+    files.pool(KS2).table(NUMBERS).insert(pooled(catalog, (3, False))[0])
+    files.pool(KS2).table(NUMBERS).insert(pooled(catalog, (3, True))[0])
+    with pytest.raises(StoreError, match=re.escape(f"{PHONES[3]} is twice in {KS2}'s pool")):
+        PoolLedger(files, [KS1, KS2], Catalog(files)).pool(KS2)  # before the owned numbers are read, too
 
 
 def session(sid: str, ttl: int = 0, status: str = "open") -> dict:
