@@ -83,11 +83,10 @@ class SandboxAccount:
     def _load(self) -> None:
         """The ledgers, from what the store holds (at open, and after a failed write)."""
         self.catalog = Catalog(self.files)
-        services = self.catalog.service_sids()
         self.messaging = MessagingLedger(self.files, self.catalog)
-        self.pools = PoolLedger(self.files, services, self.catalog)
-        self.sessions = SessionLedger(self.files, self.pools, services)
-        self.interactions = InteractionLedger(self.files, self.sessions, services)
+        self.pools = PoolLedger(self.files, self.catalog.service_sids(), self.catalog)
+        self.sessions = SessionLedger(self.files, self.pools)
+        self.interactions = InteractionLedger(self.files, self.sessions)
         self.files.before_fold = self._store_pool_counts
 
     def _migrate(self) -> None:

@@ -9,7 +9,7 @@ account makes each change one transaction, with the session ledger's change besi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.records import Record
@@ -45,21 +45,18 @@ class InteractionBook:
 
 
 class InteractionLedger:
-    def __init__(self, files: SandboxFiles, sessions: SessionLedger, service_sids: Iterable[str]):
-        """The interactions of these Services, each Service's indexed when first needed; one whose
-        session is not there is refused then."""
+    def __init__(self, files: SandboxFiles, sessions: SessionLedger):
+        """The interactions of the session ledger's Services, each Service's indexed when first needed;
+        one whose session is not there is refused then."""
         self.files = files
         self.sessions = sessions
-        self.services = set(service_sids)
         self.books: dict[str, InteractionBook] = {}  # the Services indexed so far
 
     def _index(self, service_sid: str) -> InteractionBook:
-        if service_sid not in self.services:
-            raise KeyError(service_sid)
+        sessions_of = self.sessions.book(service_sid).doc_of  # KeyError for a Service the account has not
         book = InteractionBook()
         db = self.files.load(service_sid)
         rows = raw_table(db, INTERACTIONS) if db is not None else {}
-        sessions_of = self.sessions.book(service_sid).doc_of
         for doc_id, doc in sorted(rows.items(), key=lambda kv: int(kv[0])):
             if doc["session_sid"] not in sessions_of:
                 raise StoreError(f"sandbox {self.files.path} is inconsistent: interaction {doc['sid']} of "
@@ -100,11 +97,9 @@ class InteractionLedger:
     # -- changes (inside the account's transaction) ------------------------------------------------------
 
     def open_book(self, service_sid: str) -> None:
-        self.services.add(service_sid)
         self.books[service_sid] = InteractionBook()
 
     def drop_book(self, service_sid: str) -> None:
-        self.services.discard(service_sid)
         self.books.pop(service_sid, None)  # its records went with the pool file
 
     def add(self, service_sid: str, doc: Record) -> None:

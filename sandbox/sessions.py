@@ -20,7 +20,7 @@ operation on a pool's sessions, numbers or in_use first closes what is due in th
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -151,19 +151,18 @@ class SessionBook:
 
 
 class SessionLedger:
-    def __init__(self, files: SandboxFiles, pools: PoolLedger, service_sids: Iterable[str]):
-        """The sessions of these Services, each Service's indexed (and its `in_use` counted) when first
+    def __init__(self, files: SandboxFiles, pools: PoolLedger):
+        """The sessions of the pool ledger's Services, each Service's indexed (and its `in_use` counted) when first
         needed; a stored state that breaks an invariant (a participant without a session, an active
         session holding a number outside its pool, one identifier holding one number in two active
         sessions) is refused then, leaving the files as they are."""
         self.files = files
         self.pools = pools
-        self.services = set(service_sids)
         self.books: dict[str, SessionBook] = {}  # the Services indexed so far
         self._in_use: dict[str, dict[str, int]] = {}  # Service -> number SID -> active sessions holding it
 
     def _index(self, service_sid: str) -> SessionBook:
-        if service_sid not in self.services:
+        if service_sid not in self.pools.services:
             raise KeyError(service_sid)
         book, in_use = SessionBook(), {}
         db = self.files.load(service_sid)
@@ -291,12 +290,10 @@ class SessionLedger:
         return self.files.pool(service_sid).table(name)
 
     def open_book(self, service_sid: str) -> None:
-        self.services.add(service_sid)
         self.books[service_sid], self._in_use[service_sid] = SessionBook(), {}
 
     def drop_book(self, service_sid: str) -> None:
         """A deleted Service's sessions went with its pool file; its numbers hold nothing now."""
-        self.services.discard(service_sid)
         self.unload(service_sid)
 
     def expire_due(self, service_sid: str, now: datetime) -> None:

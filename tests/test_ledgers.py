@@ -126,7 +126,7 @@ def member(sid: str, session_sid: str, identifier: str, number: int) -> dict:
 def ledgers(files, catalog):
     pools = PoolLedger(files, [KS1], catalog)
     pools.add(KS1, pooled(catalog, (0, False), (1, False)))
-    return pools, SessionLedger(files, pools, [KS1])
+    return pools, SessionLedger(files, pools)
 
 
 def test_in_use_follows_every_session_change(files, catalog):
@@ -148,7 +148,7 @@ def test_in_use_follows_every_session_change(files, catalog):
     assert books.participant(KS1, kc2, "KP" + "4" * 32)["date_deleted"] == iso8601(NOW)
     books.delete_session(KS1, kc2)
     assert books.in_use_counts() == {PN[0]: 1} and books.session(KS1, kc2) is None
-    again = SessionLedger(files, pools, [KS1])  # recounted from the stored sessions
+    again = SessionLedger(files, pools)  # recounted from the stored sessions
     assert again.in_use_counts(KS1) == {PN[0]: 1}
     books.drop_book(KS1)
     assert books.in_use_counts() == {}
@@ -178,7 +178,7 @@ def test_the_session_ledger_refuses_stored_sessions_that_break_an_invariant(file
     db.table("participants").insert_multiple([member("KP" + "7" * 32, kc1, ALICE, 0),
                                               member("KP" + "8" * 32, kc2, ALICE, 0)])
     with pytest.raises(StoreError, match="holds one proxy number in sessions"):
-        SessionLedger(files, pools, [KS1]).book(KS1)
+        SessionLedger(files, pools).book(KS1)
     db.table("participants").insert(member("KP" + "9" * 32, "KC" + "9" * 32, BOB, 1))
     with pytest.raises(StoreError, match="has no session"):
-        SessionLedger(files, pools, [KS1]).book(KS1)
+        SessionLedger(files, pools).book(KS1)
