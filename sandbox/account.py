@@ -25,7 +25,7 @@ from sandbox.interactions import InteractionLedger
 from sandbox.messaging import MessagingLedger
 from sandbox.pools import PoolLedger
 from sandbox.records import Record
-from sandbox.runs import run_of
+from sandbox.runs import runs_named
 from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
 from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table
@@ -101,7 +101,7 @@ class SandboxAccount:
         expiry = book.next_expiry()
         return {"reserved": counts.reserved, "unreserved": counts.unreserved,
                 "busy": self.sessions.busy_numbers(service_sid), "next_expiry": expiry and iso8601(expiry),
-                "runs": sorted({run for name in book.by_name if (run := run_of(name))})}
+                "runs": sorted(runs_named(book.by_name))}
 
     def _store_pool_counts(self) -> None:
         """Before a fold: each pool read keeps its counts on its Service's record (the Services list
@@ -288,7 +288,7 @@ class SandboxAccount:
         if kept is not None and isinstance(kept.get("runs"), list):
             self._service(service_sid)
             return set(kept["runs"])
-        return {run for name in self.sessions.book(service_sid).by_name if (run := run_of(name))}
+        return runs_named(self.sessions.book(service_sid).by_name)
 
     def in_use_of(self, number_sid: str) -> int:
         """How many active sessions hold this pool number (its in_use), as of the last operation."""
