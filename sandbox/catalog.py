@@ -19,11 +19,10 @@ from collections.abc import Callable, KeysView
 from typing import Any
 
 from sandbox.records import Record
-from sandbox.store import ACCOUNT_NUMBERS, META, SERVICES, SandboxFiles, raw_table
+from sandbox.store import ACCOUNT_NUMBERS, META, OWNED_COUNT, SERVICES, SandboxFiles, raw_table
 
 POOL = "pool"  # an owned number's field: its pool's Service SID
 POOL_COUNTS = "pool_counts"  # a Service's field: {"reserved", "unreserved", "busy", "next_expiry"}
-OWNED_COUNT = "owned"  # the meta's field: how many numbers the account owns
 
 
 class Catalog:

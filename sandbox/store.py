@@ -69,6 +69,7 @@ PARTICIPANTS = "participants"
 
 ACCOUNT = ""  # the account file's key in journal records; a pool file's key is its Service's SID
 OWNED = "numbers"  # the numbers file's key
+OWNED_COUNT = "owned"  # the account meta's count of owned numbers (derived at each fold: sandbox/catalog.py)
 FOLD_BYTES = 8 * 1024 * 1024  # a journal past this is folded into the files after the change that grew it
 BIG_LOAD = 4_000_000  # bytes of JSON: beyond this, loading pauses the cyclic GC (see big_load)
 
@@ -362,6 +363,10 @@ class SandboxFiles:
             except StoreError:
                 if self.numbers_path.exists():
                     raise
+                owned = self.meta().get(OWNED_COUNT) or 0
+                if owned:  # gone, not yet written: read as none, a fold would lose them
+                    raise StoreError(f"sandbox {self.path} is missing its numbers file {self.numbers_path} "
+                                     f"(the account owns {owned:,} numbers); it was left as it is") from None
                 data = self._numbers_meta()  # no number bought yet (or a view taken before the first fold)
             self._numbers = open_db(self.numbers_path, data, self, OWNED)
         return self._numbers

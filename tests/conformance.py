@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from sandbox.catalog import OWNED_COUNT, POOL_COUNTS
-from sandbox.store import META, SERVICES, storage_of
+from sandbox.catalog import POOL_COUNTS
+from sandbox.store import META, OWNED_COUNT, SERVICES, storage_of
 from tui.core.errors import ProxyError
 
 

@@ -18,10 +18,11 @@ from sandbox import account as account_module
 from sandbox import records
 from sandbox.account import SandboxAccount
 from sandbox.backend import SandboxBackend
-from sandbox.catalog import OWNED_COUNT, POOL, POOL_COUNTS
+from sandbox.catalog import POOL, POOL_COUNTS
 from sandbox.files import Journal, StoreError, journal_path, numbers_file, sandbox_files
 from sandbox.runs import RUN_PREFIX
 from sandbox.scale import scale_numbers
+from sandbox.store import OWNED_COUNT
 from sandbox.traffic import orphans
 from tests.paging import every_item as every
 
@@ -249,3 +250,21 @@ def test_a_version_1_journal_left_by_a_crash_is_replayed_onto_the_new_layout(clo
         assert again.get_account_number(bought["sid"]).service_sid is None and again.counts()[2] == owned + 1
     finally:
         again.close()
+
+
+def test_a_missing_numbers_file_is_refused_not_read_as_none(closed):
+    acct = SandboxAccount.open(closed)
+    numbers = numbers_file(closed, acct.meta["generation"])
+    acct.close()
+    numbers.unlink()
+    before = {f: f.read_bytes() for f in sandbox_files(closed)}
+    acct = SandboxAccount.open(closed)
+    try:
+        assert acct.counts() == (3, 120, 150)  # what the account file kept still shows
+        for call in (acct.list_account_numbers, lambda: acct.buy_number(NUMBERS[-1])):
+            with pytest.raises(StoreError, match="missing its numbers file") as err:
+                call()
+            assert str(numbers) in str(err.value) and "150" in str(err.value)
+    finally:
+        acct.close()
+    assert {f: f.read_bytes() for f in sandbox_files(closed)} == before  # nothing written, nothing lost
