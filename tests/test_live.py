@@ -760,3 +760,31 @@ async def test_the_server_rejects_a_wrong_token_as_20003(served):
     await live.aclose()
     assert (info.value.code, info.value.status) == (20003, 401)
     assert_clean_error(info.value)
+
+
+async def test_a_failed_messaging_read_is_a_note_and_leaves_no_read_running(backend, respx_mock, tmp_path):
+    """One Messaging Service's numbers fail at once while another's are still on their way: the index
+    is given up with a note only once every read it started has ended (none goes on behind the app)."""
+    from tui.core.wire import render_messaging_service
+
+    account = SandboxAccount.create(tmp_path / "s.json")
+    made = [account.create_messaging_service(name) for name in ("first", "second")]
+    account.close()
+    base = "https://messaging.twilio.com/v1/Services"
+    respx_mock.get(base).respond(200, json={
+        "services": [render_messaging_service(s) for s in made],
+        "meta": {"page": 0, "page_size": 100, "key": "services", "next_page_url": None}})
+    respx_mock.get(f"{base}/{made[0].sid}/PhoneNumbers").respond(
+        404, json=twilio_error(20404, 404, "The requested resource was not found"))
+    ended: list[str] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        ended.append(made[1].sid)
+        return httpx.Response(200, json={"phone_numbers": [], "meta": {
+            "page": 0, "page_size": 100, "key": "phone_numbers", "next_page_url": None}})
+
+    respx_mock.get(f"{base}/{made[1].sid}/PhoneNumbers").mock(side_effect=slow)
+    index = await backend.messaging_index()
+    assert index.note and "20404" in index.note
+    assert ended == [made[1].sid]  # the slow read had ended before the index was given up

@@ -543,10 +543,13 @@ class LiveBackend:
         by_number: dict[str, MessagingLink] = {}
         try:
             services = [s async for s in every_item(self.list_messaging_services, page_size=MAX_RECORDS_PER_PAGE)]
-            # each Service's numbers side by side: one round trip for all of them (paced per endpoint)
+            # each Service's numbers side by side: one round trip for all of them (paced per endpoint);
+            # every read is awaited before a failure is raised, so none goes on after the index is given up
             numbers = await asyncio.gather(*(all_items(self.list_messaging_numbers, s.sid, page_size=MAX_RECORDS_PER_PAGE)
-                                             for s in services))
+                                             for s in services), return_exceptions=True)
             for service, found in zip(services, numbers, strict=True):
+                if isinstance(found, BaseException):
+                    raise found
                 by_number.update((number.sid, service.link) for number in found)
         except Exception as exc:  # noqa: BLE001 - whatever it is, adding numbers must go on without it
             cause = f"{exc.code}: {exc.message}" if isinstance(exc, ProxyError) else type(exc).__name__
