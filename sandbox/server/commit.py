@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.backend import SandboxBackend
-from tui.core.errors import ProxyError
 
 MAX_GROUP = 64  # calls answered after one fsync at most (bounds how long the first waits for the rest)
 IDLE_SECONDS = 10.0  # the worker thread ends after this long without a call (the next call starts one)
@@ -83,9 +82,7 @@ class GroupCommit:
                 outcomes.append(self._one(group[-1]))
             try:
                 self.backend.sync()
-            except ProxyError as exc:  # none of the group's changes is durable: each is answered so
-                outcomes = [(False, exc)] * len(group)
-            except BaseException as exc:  # noqa: BLE001 - a bug: still answer every caller
+            except BaseException as exc:  # noqa: BLE001 - none of the group's changes is durable: each is answered so
                 outcomes = [(False, exc)] * len(group)
             for (loop, future, _, _), (ok, value) in zip(group, outcomes, strict=True):
                 loop.call_soon_threadsafe(_settle, future, ok, value)
