@@ -13,6 +13,8 @@ import csv
 import io
 import json
 
+from textual.binding import Binding
+
 from sandbox.backend import SandboxBackend
 from tests.app_fixtures import build_app_sandbox, running_app, service_sid
 from tests.test_app_pool import counts, pool_order
@@ -422,7 +424,13 @@ async def test_ctx_lists_the_worlds_and_switches_to_another_sandbox(tmp_path):
 # -- the layout at three sizes -------------------------------------------------------------------------------
 
 def footer_keys(s) -> list[str]:
-    return [key.key for key in s.screen.query("FooterKey") if "-command-palette" not in key.classes]
+    """The keys the footer drew, each checked to be on the footer's line as drawn."""
+    footer = s.screen.query_one("KeyFooter")
+    line = footer.render().plain
+    for key in footer.drawn:
+        assert line[key.start:key.end].split(" ")[0] == s.app.get_key_display(Binding(key.key, key.action))
+    assert len(line) <= footer.size.width
+    return footer.shown_keys
 
 
 async def test_columns_and_footer_fit_100x30_160x45_and_220x60(tmp_path):

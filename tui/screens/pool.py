@@ -86,7 +86,8 @@ from tui.widgets.cells import (
 )
 from tui.widgets.command_line import CommandBar
 from tui.widgets.gauge import PoolGauges
-from tui.widgets.keys import Key, KeyFooter, bind_keys
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.keys import Key, bind_keys
 from tui.widgets.number_detail import NumberDetail
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
@@ -169,8 +170,8 @@ class PoolScreen(Screen):
         yield Static("", id="pager")
         yield CommandBar(self.app.command_history, allowed=POOL_COMMANDS, names=self.command_names)
         yield NumberDetail(id="detail")
-        bind_keys(self, self.keys, self.app.size.width)  # before the footer mounts: it composes once
-        yield KeyFooter(compact=True)
+        bind_keys(self, self.keys, self.app.size.width)  # before the footer first draws them
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # the Services screen's counting pages whole pools (live): it gives way to this pool's read,

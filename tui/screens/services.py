@@ -24,7 +24,8 @@ from tui.core.resources import PoolStats, Service
 from tui.screens.messages import AccountCounted, BackendFailed, PoolCounted, ServicesLoaded
 from tui.screens.training_messages import SandboxWasReset, ServiceDeleted, TrainingFailed
 from tui.widgets.cells import age_text, count_cell, format_ttl, gauge_cell
-from tui.widgets.keys import Key, KeyFooter, bind_keys
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.keys import Key, bind_keys
 from tui.widgets.pool_table import Column, PoolTable
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
@@ -111,8 +112,8 @@ class ServicesScreen(Screen):
         yield PoolTable(COLUMNS, id="services")
         yield Static("", id="totals")
         yield Static("Loading Services…", id="status")
-        bind_keys(self, KEYS, self.app.size.width)  # before the footer mounts: it composes once
-        yield KeyFooter(compact=True)
+        bind_keys(self, KEYS, self.app.size.width)  # before the footer first draws them
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         bind_keys(self, KEYS, self.app.size.width)

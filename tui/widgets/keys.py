@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from tui.widgets.key_footer import key_cells
 
 PALETTE_ROOM = 13  # the footer's "^p palette" at the right
 
@@ -39,8 +39,8 @@ class Key:
 
 
 def footer_width(key_display: str, description: str) -> int:
-    """Cells a key takes in the compact footer: the key, a space, the words, a gap."""
-    return len(key_display) + 1 + len(description) + 1
+    """Cells a key takes in the footer: as drawn, then the gap before the next."""
+    return key_cells(key_display, description) + 1
 
 
 def fit_footer(keys: Sequence[Key], width: int, display: dict[str, str]) -> set[str]:
@@ -74,45 +74,6 @@ def bind_keys(screen: Screen, keys: Iterable[Key], width: int) -> None:
                         key_display=key.key_display, tooltip=key.palette_title))
     screen._bindings = bindings
     screen.refresh_bindings()
-
-
-class KeyFooter(Footer):
-    """Textual's footer, composed once per change of what it shows. Textual's recomposes (every
-    key widget unmounted and mounted again, ~20 ms) on each bindings signal: the screen's keys
-    bound, focus moving, a resize; twice before the first screen could paint. This one composes
-    its keys at once when the screen has bound them before it mounts (bind_keys in compose), and
-    again only when the keys it would show (key, words, enabled, tooltip) differ; each key mounts
-    with its compact class already on."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._shown: tuple | None = None
-
-    def compose(self):
-        if not self._bindings_ready and getattr(self.screen, "_bound_keys", None) is not None:
-            self.set_reactive(Footer._bindings_ready, True)
-        if self._bindings_ready:
-            self._shown = self._showing()
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and self.compact:
-                # a key's compact watcher adds this class as it mounts, styling the key again (~0.5 ms
-                # a key); there already, it changes nothing
-                widget.set_class(True, "-compact", update=False)
-            yield widget
-
-    def _showing(self) -> tuple:
-        """What compose would show now (Footer.compose's inputs)."""
-        return (tuple((binding.key, binding.action, binding.description, binding.key_display, enabled, tooltip,
-                       binding.group)
-                      for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-                      if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING),
-                self.compact, self.show_command_palette)
-
-    def bindings_changed(self, screen: Screen) -> None:
-        if self._bindings_ready and self._shown is not None and self.is_attached and screen is self.screen \
-                and self._showing() == self._shown:
-            return
-        super().bindings_changed(screen)
 
 
 def own_bindings(screen: Screen) -> list[Binding]:
