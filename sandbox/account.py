@@ -30,23 +30,10 @@ from sandbox.selection import Candidate, explicit_number, select_number
 from sandbox.sessions import SessionBook, SessionLedger
 from sandbox.store import ACCOUNT_NUMBERS, SandboxFiles, big_load, raw_table
 from tui.core.errors import ProxyError
-from tui.core.resources import (
-    DEFAULT_SESSION_MODE,
-    DEFAULT_SESSION_STATUS,
-    MESSAGING_SERVICE_FIELDS,
-    SERVICE_FIELDS,
-    AccountNumber,
-    Interaction,
-    MessagingIndex,
-    MessagingNumber,
-    MessagingService,
-    Participant,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    Session,
-)
+from tui.core.messaging import MESSAGING_SERVICE_FIELDS, MessagingIndex, MessagingNumber, MessagingService
+from tui.core.resources import SERVICE_FIELDS, AccountNumber, PhoneNumber, PoolStats, Service
 from tui.core.seam import Page
+from tui.core.sessions import DEFAULT_SESSION_MODE, DEFAULT_SESSION_STATUS, Interaction, Participant, Session
 from tui.core.sids import is_sid, new_sid
 from tui.core.wire import iso8601, parse_date, parse_participant_item, utcnow
 

@@ -14,19 +14,10 @@ from typing import Any, TypeVar
 
 from sandbox.account import SandboxAccount
 from sandbox.build import rebuild
-from tui.core.resources import (
-    AccountNumber,
-    Interaction,
-    MessagingIndex,
-    MessagingNumber,
-    MessagingService,
-    Participant,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    Session,
-)
+from tui.core.messaging import MessagingIndex, MessagingNumber, MessagingService
+from tui.core.resources import AccountNumber, PhoneNumber, PoolStats, Service
 from tui.core.seam import Page
+from tui.core.sessions import Interaction, Participant, Session
 
 R = TypeVar("R")
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sandbox.catalog import Catalog
 from sandbox.records import Record, messaging_link
 from sandbox.store import SandboxFiles, StoreError, raw_table
-from tui.core.resources import MessagingLink
+from tui.core.messaging import MessagingLink
 
 MESSAGING_SERVICES = "messaging_services"
 MESSAGING_NUMBERS = "messaging_numbers"

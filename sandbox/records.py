@@ -12,21 +12,17 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from tui.core.messaging import MessagingLink, MessagingNumber, MessagingService
 from tui.core.phone import iso_country
 from tui.core.resources import (
     DEFAULT_GEO_MATCH_LEVEL,
     DEFAULT_NUMBER_SELECTION_BEHAVIOR,
     AccountNumber,
     Capabilities,
-    Interaction,
-    MessagingLink,
-    MessagingNumber,
-    MessagingService,
-    Participant,
     PhoneNumber,
     Service,
-    Session,
 )
+from tui.core.sessions import Interaction, Participant, Session
 from tui.core.wire import iso8601, messaging_capabilities, parse_date
 
 Record = dict[str, Any]

@@ -12,24 +12,23 @@ from dataclasses import dataclass
 
 from sandbox import geo
 from tui.core.errors import ProxyError, echo
-from tui.core.phone import InvalidNumber, parse_e164
-from tui.core.resources import (
-    ACTIVE_STATUSES,
-    DEFAULT_PAGE_SIZE,
-    GEO_MATCH_LEVELS,
-    MAX_MESSAGE_BODY,
-    MAX_PAGE_SIZE,
-    MAX_RECORDS_PER_PAGE,
+from tui.core.messaging import (
     MESSAGING_METHODS,
     MESSAGING_POOL_LIMIT,
     MESSAGING_USECASES,
+    SCAN_MESSAGE_CONTENTS,
+)
+from tui.core.phone import InvalidNumber, parse_e164
+from tui.core.resources import (
+    DEFAULT_PAGE_SIZE,
+    GEO_MATCH_LEVELS,
+    MAX_PAGE_SIZE,
+    MAX_RECORDS_PER_PAGE,
     NUMBER_SELECTION_BEHAVIORS,
     RESERVED_LIMIT,
-    SCAN_MESSAGE_CONTENTS,
-    SESSION_MODES,
-    SESSION_STATUSES,
     UNRESERVED_LIMIT,
 )
+from tui.core.sessions import ACTIVE_STATUSES, MAX_MESSAGE_BODY, SESSION_MODES, SESSION_STATUSES
 from tui.core.sids import is_sid
 
 MAX_SECONDS = 10**11  # a Ttl or DefaultTtl (about 3,000 years): any more and the expiry is past year 9999

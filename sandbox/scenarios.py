@@ -22,8 +22,9 @@ import phonenumbers
 from sandbox import rules
 from sandbox.account import SandboxAccount
 from tui.core.errors import ProxyError
-from tui.core.resources import MAX_RECORDS_PER_PAGE, PhoneNumber, Service, Session
+from tui.core.resources import MAX_RECORDS_PER_PAGE, PhoneNumber, Service
 from tui.core.seam import Page
+from tui.core.sessions import Session
 from tui.core.sids import new_sid
 
 T = TypeVar("T")

@@ -33,8 +33,9 @@ import phonenumbers
 from sandbox import capacity, rules
 from sandbox.runs import RUN_PREFIX, run_of
 from tui.core.errors import ProxyError
-from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, SESSION_MODES, PhoneNumber, Service, Session
+from tui.core.resources import DEFAULT_GEO_MATCH_LEVEL, PhoneNumber, Service
 from tui.core.seam import SessionBackend, all_items
+from tui.core.sessions import SESSION_MODES, Session
 
 HISTORY = 120  # utilisation points kept for the chart
 MAX_OPENS_PER_TICK = 250  # bounds one tick's cost (each session is one durable write)

@@ -22,8 +22,8 @@ from tests.clock import FakeClock
 from tests.conformance import account_state, rejected
 from tests.reference_files import PROXY_SPEC, reference
 from tui.core import wire
-from tui.core.resources import Participant, Session
 from tui.core.seam import SessionBackend
+from tui.core.sessions import Participant, Session
 
 ALICE, BOB, CAROL = "+14155551001", "+14155551002", "+12065551003"
 VOICE = {"voice": True, "sms": False, "mms": False, "fax": False}

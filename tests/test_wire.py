@@ -16,27 +16,31 @@ from tests.reference_files import MESSAGING_SPEC, PROXY_SPEC, reference
 from tests.spec_check import check_resource
 from tui.core import wire
 from tui.core.errors import ProxyError
-from tui.core.resources import (
-    GEO_MATCH_LEVELS,
-    INTERACTION_RESOURCE_STATUSES,
-    INTERACTION_TYPES,
+from tui.core.messaging import (
     MESSAGING_METHODS,
-    NUMBER_SELECTION_BEHAVIORS,
     SCAN_MESSAGE_CONTENTS,
-    SESSION_MODES,
-    SESSION_STATUSES,
-    AccountNumber,
-    Capabilities,
-    Interaction,
     MessagingLink,
     MessagingNumber,
     MessagingService,
-    Participant,
+)
+from tui.core.resources import (
+    GEO_MATCH_LEVELS,
+    NUMBER_SELECTION_BEHAVIORS,
+    AccountNumber,
+    Capabilities,
     PhoneNumber,
     Service,
-    Session,
 )
 from tui.core.seam import Page
+from tui.core.sessions import (
+    INTERACTION_RESOURCE_STATUSES,
+    INTERACTION_TYPES,
+    SESSION_MODES,
+    SESSION_STATUSES,
+    Interaction,
+    Participant,
+    Session,
+)
 
 HEX = "0123456789abcdef"
 E164 = ("+14155550100", "+12125550123", "+447700900123", "+61412345678", "+4915112345678", "+16135550188")

@@ -31,11 +31,9 @@ from tui.core.resources import (
     DEFAULT_PAGE_SIZE,
     MAX_RECORDS_PER_PAGE,
     AccountNumber,
-    Participant,
     PhoneNumber,
     PoolStats,
     Service,
-    Session,
 )
 from tui.core.seam import Backend, OwnedCount, all_items, each_outcome, every_item, every_page
 from tui.core.sids import mask_sid
@@ -94,9 +92,10 @@ from tui.widgets.key_order import KeyOrder
 from tui.widgets.keys import own_bindings
 from tui.widgets.world_bar import WorldInfo
 
-if TYPE_CHECKING:  # the engine is imported when a simulation starts, not at launch
+if TYPE_CHECKING:  # the engine is imported when a simulation starts, the sessions when shown: not at launch
     from sandbox.traffic import TrafficEngine, TrafficParams
     from tui.contexts import Context, Worlds
+    from tui.core.sessions import Participant, Session
     from tui.live.count_cache import CountCache
     from tui.screens.messaging import MessagingRequest
 

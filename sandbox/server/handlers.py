@@ -14,8 +14,9 @@ from sandbox.backend import SandboxBackend
 from sandbox.server.requests import PAGING_PARAMS, Call, ttl_for
 from sandbox.server.responses import FastJSONResponse as JSONResponse
 from tui.core.errors import ProxyError, echo
+from tui.core.messaging import MESSAGING_SERVICE_FIELDS
 from tui.core.phone import InvalidNumber, parse_e164
-from tui.core.resources import MESSAGING_SERVICE_FIELDS, SERVICE_FIELDS
+from tui.core.resources import SERVICE_FIELDS
 from tui.core.seam import Page
 from tui.core.sids import is_sid
 from tui.core.wire import (

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from tui.core.errors import ProxyError
 from tui.core.resources import (
     DEFAULT_PAGE_SIZE,
     MAX_RECORDS_PER_PAGE,
     AccountNumber,
-    Interaction,
-    MessagingIndex,
-    MessagingNumber,
-    MessagingService,
-    Participant,
     PhoneNumber,
     PoolStats,
     Service,
-    Session,
 )
+
+if TYPE_CHECKING:
+    from tui.core.messaging import MessagingIndex, MessagingNumber, MessagingService
+    from tui.core.sessions import Interaction, Participant, Session
 
 T = TypeVar("T")
 

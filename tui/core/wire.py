@@ -19,23 +19,18 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from tui.core.errors import ProxyError, echo
+from tui.core.messaging import MessagingNumber, MessagingService
 from tui.core.phone import number_type
 from tui.core.resources import (
     DEFAULT_GEO_MATCH_LEVEL,
     DEFAULT_NUMBER_SELECTION_BEHAVIOR,
-    DEFAULT_SESSION_MODE,
-    DEFAULT_SESSION_STATUS,
     AccountNumber,
     Capabilities,
-    Interaction,
-    MessagingNumber,
-    MessagingService,
-    Participant,
     PhoneNumber,
     Service,
-    Session,
 )
 from tui.core.seam import Page
+from tui.core.sessions import DEFAULT_SESSION_MODE, DEFAULT_SESSION_STATUS, Interaction, Participant, Session
 
 T = TypeVar("T")
 

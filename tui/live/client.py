@@ -37,22 +37,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from tui.core.errors import ProxyError
+from tui.core.messaging import MessagingIndex, MessagingLink, MessagingNumber, MessagingService
 from tui.core.phone import InvalidNumber, parse_e164
-from tui.core.resources import (
-    MAX_RECORDS_PER_PAGE,
-    AccountNumber,
-    Interaction,
-    MessagingIndex,
-    MessagingLink,
-    MessagingNumber,
-    MessagingService,
-    Participant,
-    PhoneNumber,
-    PoolStats,
-    Service,
-    Session,
-)
+from tui.core.resources import MAX_RECORDS_PER_PAGE, AccountNumber, PhoneNumber, PoolStats, Service
 from tui.core.seam import Page, all_items, every_item, every_page
+from tui.core.sessions import Interaction, Participant, Session
 from tui.core.sids import mask_sid
 from tui.core.wire import (
     MESSAGING_BASE_URL,

@@ -23,8 +23,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.messaging import MessagingService
 from tui.core.phone import format_international
-from tui.core.resources import MessagingService, PhoneNumber
+from tui.core.resources import PhoneNumber
 from tui.core.sids import mask_sid
 from tui.screens.messages import BackendFailed, ErrorReport
 from tui.widgets.cells import messaging_label, not_deferring_warning

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.core.phone import format_international
-from tui.core.resources import Participant, Service, Session
+from tui.core.resources import Service
+from tui.core.sessions import Participant, Session
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.training_messages import ServiceSessions, SessionsClosed, TrainingFailed
 from tui.widgets.world_bar import WorldBar, WorldInfo

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.core.resources import Participant, PhoneNumber, Session
+from tui.core.resources import PhoneNumber
 from tui.screens.messages import ErrorReport
 
 if TYPE_CHECKING:
     from sandbox.traffic import Snapshot
+    from tui.core.sessions import Participant, Session
 
 
 class SimulationStepped(Message):

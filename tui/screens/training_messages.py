@@ -6,10 +6,15 @@ Posted by the app's workers (tui/app.py, the training block); screens only react
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from tui.core.resources import AccountNumber, Participant, Service, Session
+from tui.core.resources import AccountNumber, Service
 from tui.screens.messages import ErrorReport
+
+if TYPE_CHECKING:
+    from tui.core.sessions import Participant, Session
 
 
 class TrainingFailed(Message):

@@ -6,11 +6,15 @@ Screens and widgets import these from here, never from one another.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tui.core.resources import Capabilities, MessagingLink, PhoneNumber
+from tui.core.resources import Capabilities, PhoneNumber
 from tui.core.sids import mask_sid
+
+if TYPE_CHECKING:
+    from tui.core.messaging import MessagingLink
 
 CAPS_LEGEND = "Caps: V voice, S SMS, M MMS, F fax; - not capable"
 
