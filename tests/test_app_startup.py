@@ -77,6 +77,32 @@ async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_pai
     SandboxBackend(sandbox_path).close()  # released on exit
 
 
+async def test_the_contexts_are_made_after_the_first_paint_and_the_sandbox_is_remembered(sandbox_path):
+    """:ctx's worlds (their module reads json) are made once the first screen has painted, once."""
+    import argparse
+
+    from tui.contexts import recent_sandboxes
+
+    made: list[int] = []
+    painted: list[int] = []
+
+    def make_worlds():
+        made.append(1)
+        return launch.worlds(argparse.Namespace(base_url=None))
+
+    deferred = launch.sandbox_backend(sandbox_path)
+    app = create_app(deferred, worlds=make_worlds, first_painted=lambda: painted.append(len(made)))
+    try:
+        async with app.run_test(size=(130, 36)) as pilot:
+            await settle(pilot)
+            assert painted and painted[0] == 0  # none made when the first screen painted
+            assert made == [1] and app.worlds is app.worlds  # then made once, and kept
+            assert recent_sandboxes()[0] == sandbox_path  # the sandbox opened is the first recent one
+            assert [context.name for context in app.known_contexts][:1] == ["sandbox"]  # :ctx completes them
+    finally:
+        launch.close_backend(deferred)
+
+
 def test_a_file_that_fails_only_in_the_full_open_is_one_line_and_exit_1(sandbox_path, monkeypatch, capsys):
     # the header is right, so the app starts; the body is cut short, so the open fails in the app
     sandbox_path.write_bytes(sandbox_path.read_bytes()[:-200])

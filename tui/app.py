@@ -142,8 +142,8 @@ class ProxyPoolApp(App):
     simulate_tick_seconds: float = 0.5
 
     def __init__(self, backend: Backend, *, world: WorldInfo, page_size: int = 50,
-                 startup_note: str | None = None, calm_errors: bool = False, worlds: Worlds | None = None,
-                 first_painted: Callable[[], None] | None = None):
+                 startup_note: str | None = None, calm_errors: bool = False,
+                 worlds: Worlds | Callable[[], Worlds] | None = None, first_painted: Callable[[], None] | None = None):
         super().__init__()
         self.backend = backend
         self.world = world
@@ -168,7 +168,8 @@ class ProxyPoolApp(App):
         self.cached_at: dict[str, float] = {}  # the pools whose count is the cache's: when it was counted
         self.owned_numbers: int | None = None
         self.command_history = History()  # command mode's, shared by every screen
-        self.worlds = worlds  # how :ctx opens another world (None: no contexts, e.g. in tests)
+        # how :ctx opens another world (None: no contexts, e.g. in tests); launch hands over their maker
+        self._worlds = worlds
         self.opened_backend = False  # the backend is one the app opened (:ctx), so the app closes it
         self.known_contexts: list[Context] = []  # as last listed (command mode completes their names)
         # keys read in a burst are handled one at a time, each after the one before (tui/widgets/key_order.py)
@@ -181,6 +182,14 @@ class ProxyPoolApp(App):
     @property
     def read_only(self) -> bool:
         return self.world.read_only
+
+    @property
+    def worlds(self) -> Worlds | None:
+        """The worlds :ctx opens, made when first asked for (after the first paint: their module and
+        the json it reads cost ~8 ms at launch here). Only the event loop's thread asks first."""
+        if callable(self._worlds):
+            self._worlds = self._worlds()
+        return self._worlds
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's, with the screen given its width class (-narrow, -normal, -wide) before it
@@ -209,8 +218,8 @@ class ProxyPoolApp(App):
         """What the first screen does not need to be drawn: the GC back (launch's), the world
         remembered among the recent ones (a file written), the contexts :ctx completes (files read)."""
         self.first_painted()
-        self.remember_world()
-        if self.worlds is not None:
+        if self.worlds is not None:  # made here, before the thread below reads them
+            self.remember_world()
             self.list_contexts(show=False)
 
     async def on_event(self, event: events.Event) -> None:
@@ -605,7 +614,7 @@ class ProxyPoolApp(App):
         from tui.contexts import remember_sandbox
 
         path = getattr(self.backend, "path", None)
-        if self.world.kind == "sandbox" and path is not None and self.worlds is not None:
+        if self.world.kind == "sandbox" and path is not None:
             remember_sandbox(Path(path))
 
     # -- the pool in motion: Simulate, the sessions holding a number, draining -----------------------
@@ -1034,7 +1043,7 @@ def world_of(backend: Any, *, read_only: bool = False, label: str | None = None)
 
 def create_app(backend: Backend, *, read_only: bool = False, page_size: int = 50,
                world_label: str | None = None, startup_note: str | None = None,
-               calm_errors: bool = False, worlds: Worlds | None = None,
+               calm_errors: bool = False, worlds: Worlds | Callable[[], Worlds] | None = None,
                first_painted: Callable[[], None] | None = None) -> ProxyPoolApp:
     """The app over `backend`; world_label defaults to the masked account SID (and the sandbox path)."""
     world = world_of(backend, read_only=read_only, label=world_label)

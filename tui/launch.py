@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ def _run_app(args: argparse.Namespace) -> int:
     try:
         app = create_app(backend, read_only=bool(getattr(args, "read_only", False)),
                          page_size=getattr(args, "page_size", 50) or 50, startup_note=note, calm_errors=True,
-                         worlds=worlds(args), first_painted=resume_gc)
+                         worlds=partial(worlds, args), first_painted=resume_gc)
         app.run()
     except KeyboardInterrupt:
         return 130
