@@ -18,6 +18,8 @@ figures (no assertions).
 
 For the demo sandbox and a 10-full-pool sandbox (10 x 5,500 numbers; the first pool less one reserved
 and one unreserved number, so `r` is accepted both ways) it measures:
+- the anchor: a bare Textual app (two Statics) to its first paint, launched in the same tmux before
+  each launch of the app, so that both are measured under the same load; the ratio of the medians;
 - launch to first paint: `proxy-pool --sandbox PATH` started in tmux until the header and the Services
   screen (still loading) show;
 - launch to first screen: until the Services are listed (the status line counts them);
@@ -137,9 +139,13 @@ def row(lines: list[str]) -> str:
 
 
 def measure(command: Path, path: Path, repeat: int) -> dict[str, list[float]]:
-    figures: dict[str, list[float]] = {"paint": [], "launch": [], "r": [], "n": []}
+    figures: dict[str, list[float]] = {"bare": [], "paint": [], "launch": [], "r": [], "n": []}
     launch(command, path)[0].kill()  # unmeasured: writes the bytecode cache
     for _ in range(repeat):
+        # the anchor launched beside each launch of the app, so both see the machine as it is then
+        tmux, _, seconds = launch(command, None)
+        figures["bare"].append(seconds)
+        tmux.kill()
         tmux, painted, seconds = launch(command, path)
         figures["paint"].append(painted)
         figures["launch"].append(seconds)
@@ -371,22 +377,17 @@ def main() -> int:
         print("building sandboxes…", flush=True)
         sandboxes = make_sandboxes(Path(folder))
         print(f"\n{'sandbox':<16}{'measure':<34}{'median':>9}{'min':>9}{'max':>9}")
-        bare = []
         launch(command, None)[0].kill()  # unmeasured: writes the bytecode cache
-        for _ in range(args.repeat):
-            tmux, _, seconds = launch(command, None)
-            bare.append(seconds * 1000)
-            tmux.kill()
-        print(f"{'(baseline)':<16}{'bare Textual app to first paint':<34}{statistics.median(bare):>7.0f}ms"
-              f"{min(bare):>7.0f}ms{max(bare):>7.0f}ms", flush=True)
         for name, path in sandboxes.items():
             figures = measure(command, path, args.repeat)
-            for key, label in (("paint", "launch to first paint (loading)"),
+            for key, label in (("bare", "(anchor) bare Textual app, paint"), ("paint", "launch to first paint (loading)"),
                                ("launch", "launch to Services listed"), ("r", "keypress r to updated row"),
                                ("n", "keypress n to next page shown")):
                 values = [v * 1000 for v in figures[key]]
                 print(f"{name:<16}{label:<34}{statistics.median(values):>7.0f}ms{min(values):>7.0f}ms"
                       f"{max(values):>7.0f}ms", flush=True)
+            ratio = statistics.median(figures["paint"]) / statistics.median(figures["bare"])
+            print(f"{name:<16}{'first paint / bare app (<= 1.2)':<34}{ratio:>8.2f}x", flush=True)
     return 0
 
 

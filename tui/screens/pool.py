@@ -140,6 +140,10 @@ def pool_keys(read_only: bool) -> list[Key]:
 
 class PoolScreen(Screen):
     AUTO_FOCUS = "#numbers"
+    DEFAULT_CSS = """
+    PoolScreen #service-summary { height: 1; padding: 0 1; }
+    PoolScreen.-narrow Gauge { margin-right: 2; }
+    """
 
     def __init__(self, service: Service, world: WorldInfo, page_size: int, stats: PoolStats | None = None):
         super().__init__()

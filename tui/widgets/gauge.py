@@ -24,6 +24,16 @@ def gauge_words(value: int, limit: int, warning: bool) -> str:
 class Gauge(Static):
     """One limit: a label, a bar, value/limit and the percentage."""
 
+    DEFAULT_CSS = """
+    Gauge {
+        width: auto;
+        margin-right: 4;
+        color: $success;
+        &.-warning { color: $warning; text-style: bold; }
+        &.-full { color: $error; text-style: bold; }
+    }
+    """
+
     def __init__(self, label: str, *, id: str):
         super().__init__(id=id, classes="gauge")
         self.label = label
@@ -55,6 +65,14 @@ class Gauge(Static):
 
 
 class PoolGauges(Horizontal):
+    DEFAULT_CSS = """
+    PoolGauges {
+        height: 1;
+        padding: 0 1;
+        #in-use-count { width: auto; color: $text-muted; }
+    }
+    """
+
     def compose(self) -> ComposeResult:
         yield Gauge("Unreserved", id="gauge-unreserved")
         yield Gauge("Reserved", id="gauge-reserved")

@@ -12,6 +12,10 @@ from tui.widgets.cells import capabilities_words, inbound_words, messaging_label
 
 
 class NumberDetail(Static):
+    DEFAULT_CSS = """
+    NumberDetail { height: 7; border-top: solid $primary; padding: 0 1; }
+    """
+
     def show(self, number: PhoneNumber | None, marked: bool = False, status: str | None = None) -> None:
         if number is None:
             self.update(Text("No number highlighted.", style="dim"))
