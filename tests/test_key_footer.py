@@ -18,6 +18,7 @@ async def test_each_key_is_drawn_whole_with_its_words_and_the_palette_at_the_rig
         footer = s.screen.query_one(KeyFooter)
         line = footer.render().plain
         assert len(line) == 100
+        assert footer.render_line(0).text == line  # what reaches the screen is that line
         assert line.endswith("▏^p palette ")
         words = {b.action: b.description for _, b, _, _ in s.screen.active_bindings.values()}
         for key in footer.drawn[:-1]:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.strip import Strip
 from textual.widget import Widget
 
 PALETTE_BAR = "▏"  # Textual's `border-left: vkey` in front of the palette's key
@@ -135,6 +136,16 @@ class KeyFooter(Widget, can_focus=False):
         line.stylize_before(self.rich_style)
         self.drawn = drawn
         return line
+
+    def render_line(self, y: int) -> Strip:
+        """The line as rich draws render()'s text: Textual's own path (through its Content, a style
+        object for each span) took ~2 ms a render here, and the footer renders three times before
+        the first frame."""
+        width = self.size.width
+        if y:
+            return Strip.blank(width, self.rich_style)
+        text = self.render()
+        return Strip(list(text.render(self.app.console)), text.cell_len).adjust_cell_length(width, self.rich_style)
 
     def at(self, x: int) -> int | None:
         """The index in `drawn` of the key at cell x, if any."""
