@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,6 +21,7 @@ from tui.core.phone import InvalidNumber, format_international, parse_e164
 from tui.core.resources import AccountNumber, PhoneNumber, Service
 from tui.core.sids import is_sid
 from tui.screens.confirm import key_label
+from tui.screens.dialog import Dialog
 from tui.screens.messages import AccountNumbersLoaded, BackendFailed, NumberAdded
 from tui.widgets.cells import capabilities_tag
 
@@ -57,7 +57,20 @@ def sentence(text: str) -> str:
     return text.rstrip(". ") + "."
 
 
-class AddNumberScreen(ModalScreen[PhoneNumber | None]):
+class AddNumberScreen(Dialog[PhoneNumber | None]):
+    DEFAULT_CSS = """
+    AddNumberScreen #free-title { margin-top: 1; text-style: bold; }
+    AddNumberScreen #free-numbers { height: 12; }
+    /* the list takes the height the rest leaves, so the buttons always show */
+    AddNumberScreen #dialog.add { height: 90%; }
+    AddNumberScreen #dialog.add #free-numbers {
+        height: 1fr;
+        min-height: 3;
+        text-wrap: nowrap;  /* one line a number: a long reason is cut, enter shows it whole */
+        text-overflow: ellipsis;
+    }
+    """
+
     AUTO_FOCUS = "#number-input"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),

@@ -7,9 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.dialog import Dialog
 from tui.screens.training_messages import GoalChecked
 from tui.state.training import Training
 
@@ -34,7 +34,7 @@ def goal_text(training: Training) -> Text:
     return text
 
 
-class BriefingScreen(ModalScreen[None]):
+class BriefingScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("enter", "close", "Close", show=False),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
 from tui.core.phone import format_international
@@ -20,6 +20,7 @@ from tui.core.resources import (
     Service,
 )
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.dialog import Dialog
 from tui.screens.training_messages import (
     AccountNumbersListed,
     NumberReleased,
@@ -30,7 +31,7 @@ from tui.screens.training_messages import (
 from tui.widgets.world_bar import WorldBar, WorldInfo
 
 
-class CreateServiceScreen(ModalScreen[Service | None]):
+class CreateServiceScreen(Dialog[Service | None]):
     """A new Proxy Service; a refusal (80602: the name is taken) shows here and the dialog stays."""
 
     AUTO_FOCUS = "#service-name"
@@ -117,7 +118,7 @@ def parse_where(text: str) -> tuple[str | None, str | None]:
     raise ValueError(f"{text!r} is neither an area code (three digits, e.g. 415) nor a country (e.g. GB)")
 
 
-class BuyNumbersScreen(ModalScreen[tuple[str | None, str | None, int] | None]):
+class BuyNumbersScreen(Dialog[tuple[str | None, str | None, int] | None]):
     AUTO_FOCUS = "#buy-where"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -161,6 +162,10 @@ class BuyNumbersScreen(ModalScreen[tuple[str | None, str | None, int] | None]):
 
 class AccountNumbersScreen(Screen):
     """The account's own numbers (IncomingPhoneNumbers): which pool each is in; buy and release."""
+
+    DEFAULT_CSS = """
+    AccountNumbersScreen #numbers-summary { height: auto; padding: 0 1; }
+    """
 
     AUTO_FOCUS = "#account-numbers"
     BINDINGS = [

@@ -6,14 +6,20 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Log, ProgressBar, Static
 
 from tui.core.resources import PhoneNumber
+from tui.screens.dialog import Dialog
 from tui.screens.messages import BulkOutcome, BulkStep
 
 
-class BulkScreen(ModalScreen[list[BulkOutcome]]):
+class BulkScreen(Dialog[list[BulkOutcome]]):
+    DEFAULT_CSS = """
+    BulkScreen #bulk-progress { margin-bottom: 1; }
+    BulkScreen #bulk-log { height: 12; border: round $primary; }
+    BulkScreen #bulk-summary { margin-top: 1; }
+    """
+
     BINDINGS = [
         Binding("escape", "close", "Close / stop"),
         Binding("enter", "close", "Close", show=False),

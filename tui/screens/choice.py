@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.screens.dialog import Dialog
 
-class ChoiceScreen(ModalScreen[str | None]):
+
+class ChoiceScreen(Dialog[str | None]):
     def __init__(self, title: str, body: str, choices: tuple[tuple[str, str, str], ...]):
         """`choices`: (key, value, label); the first is the default (focused) one."""
         super().__init__()

@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from tui.screens.dialog import Dialog
 
 
 def key_label(words: str, key: str) -> Content:
@@ -15,7 +16,7 @@ def key_label(words: str, key: str) -> Content:
     return Content(f"{words} [{key}]")
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     AUTO_FOCUS = "#no"  # enter alone never confirms a removal
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),

@@ -11,12 +11,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.screens.dialog import Dialog
 
-class ContextScreen(ModalScreen[Any]):
+
+class ContextScreen(Dialog[Any]):
     AUTO_FOCUS = "#contexts"
     BINDINGS = [Binding("escape", "close", "Close")]
     DEFAULT_CSS = """

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,6 +26,7 @@ from tui.core.messaging import MessagingService
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
 from tui.core.sids import mask_sid
+from tui.screens.dialog import Dialog
 from tui.screens.messages import BackendFailed, ErrorReport
 from tui.widgets.cells import messaging_label, not_deferring_warning
 
@@ -62,7 +62,7 @@ def why_not(number: PhoneNumber) -> str | None:
     return None
 
 
-class AddToMessagingScreen(ModalScreen[bool]):
+class AddToMessagingScreen(Dialog[bool]):
     AUTO_FOCUS = "#messaging-services"
     BINDINGS = [
         Binding("escape", "close", "Cancel"),
@@ -70,8 +70,6 @@ class AddToMessagingScreen(ModalScreen[bool]):
     ]
     # compact, so the three steps and the buttons fit a 100x30 terminal; the buttons stay in view
     DEFAULT_CSS = """
-    AddToMessagingScreen #dialog { padding: 0 2; }
-    AddToMessagingScreen #dialog-title { margin: 0; }
     AddToMessagingScreen .step { text-style: bold; margin-top: 1; }
     AddToMessagingScreen #messaging-services { height: auto; max-height: 6; }
     AddToMessagingScreen #defer { border: none; height: 1; padding: 0; }

@@ -10,12 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
 from tui.core.wire import render_number
+from tui.screens.dialog import Dialog
 from tui.screens.messages import BackendFailed
 from tui.screens.traffic_messages import SessionsHolding
 from tui.widgets.cells import format_minute
@@ -29,7 +29,7 @@ def folded_json(json: str) -> JSON:
     return rendered
 
 
-class RawViewScreen(ModalScreen[None]):
+class RawViewScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,enter", "close", "Close"),
         Binding("y", "copy_json", "Copy JSON"),
@@ -40,6 +40,7 @@ class RawViewScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     RawViewScreen #raw-json { height: auto; }
     RawViewScreen #raw-sessions { height: auto; margin-top: 1; }
+    RawViewScreen #dialog { width: 100; }
     """
 
     def __init__(self, number: PhoneNumber, service_name: str):

@@ -57,6 +57,10 @@ def people_cell(participants: list[Participant]) -> Text:
 
 
 class ServiceSessionsScreen(Screen):
+    DEFAULT_CSS = """
+    ServiceSessionsScreen #sessions-summary { height: auto; padding: 0 1; }
+    """
+
     AUTO_FOCUS = "#service-sessions"
     BINDINGS = [
         Binding("c", "close_one", "Close session"),

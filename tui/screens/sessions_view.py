@@ -6,17 +6,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.core.phone import format_international
 from tui.core.resources import PhoneNumber
+from tui.screens.dialog import Dialog
 from tui.screens.messages import BackendFailed
 from tui.screens.traffic_messages import SessionsHolding
 from tui.widgets.cells import format_minute
 
 
-class SessionsViewScreen(ModalScreen[None]):
+class SessionsViewScreen(Dialog[None]):
     AUTO_FOCUS = "#holding"
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -27,6 +27,8 @@ class SessionsViewScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     SessionsViewScreen #holding { height: auto; max-height: 20; }
+    /* wide enough for every column, the participants too */
+    SessionsViewScreen #dialog { width: 95%; max-width: 200; }
     """  # its width: app.tcss (the app's #dialog rule wins over a screen's default CSS)
     # (key, title, width, the narrowest screen that shows it); Participants takes what is left
     COLUMNS = (("sid", "Session", 34, 0), ("participants", "Participants (identifier → proxy)", 0, 0),

@@ -57,6 +57,10 @@ class SimulateScreen(Screen):
     SimulateScreen #sim-tables { height: 1fr; }
     SimulateScreen #sim-busiest, SimulateScreen #sim-needs { width: 1fr; height: 1fr; border: round $primary; }
     SimulateScreen #sim-errors { height: 7; border: round $error; }
+    /* at 100 columns the parameter boxes (the Mode box last) fit the width */
+    SimulateScreen.-narrow .sim-field { width: 12; margin-right: 0; }
+    SimulateScreen.-narrow .sim-field.-wide { width: 24; }
+    SimulateScreen.-narrow .sim-field.-mode { width: 26; }
     """
     BINDINGS = [
         Binding("space", "play_pause", "Play/Pause"),
