@@ -393,6 +393,7 @@ async def test_ctx_lists_the_worlds_and_switches_to_another_sandbox(tmp_path):
     other_path.parent.mkdir()
     other = build_app_sandbox(other_path, seed=11)
     other_sid = other.account_sid
+    other_services = [service.sid for service in other.list_services(50).items]
     other.close()
     remember_sandbox(other_path)
     account = build_app_sandbox(tmp_path / "sandbox.json")
@@ -415,6 +416,17 @@ async def test_ctx_lists_the_worlds_and_switches_to_another_sandbox(tmp_path):
         assert s.app.screen.world.badge.strip() == f"SANDBOX AC…{other_sid[-4:]} {other_path.resolve()}"
         assert s.app.backend.account_sid == other_sid
         assert "Now in SANDBOX" in s.notes_text()
+        # the screen shows the new world's Services, with their counts, and its keys work as before
+        table = s.screen.query_one("#services")
+        assert list(table.rows) == other_services and s.app.focused is table, s.app.focused
+        assert "Account:" in s.text("#totals") and "3 Services" in s.text("#status")
+        await s.press("slash")
+        assert s.screen.query_one("#filter").display
+        await s.press("escape")
+        await command(s, "ctx")
+        assert type(s.screen).__name__ == "ContextScreen"
+        await s.press("escape")
+        assert len(s.app.screen_stack) == 1  # the Services screen is the first, never one on another
     # the first sandbox was let go when the app left it: it opens again at once
     from sandbox.account import SandboxAccount
 

@@ -65,6 +65,7 @@ async def test_the_services_show_once_the_sandbox_has_opened_after_the_first_pai
             assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == \
                 ["support-line", "deliveries", "marketplace-eu"]
             assert isinstance(app.backend, SandboxBackend) and app.backend is deferred.backend
+            assert app.focused is table and app.screen_stack == [app.screen]  # the first screen, keys on the table
             badge = str(app.screen.query_one("#world-badge").render())
             assert f"SANDBOX {mask_sid(app.backend.account_sid)} {sandbox_path}" in badge
             with pytest.raises(SandboxInUse):  # the app holds the sandbox while it runs

@@ -191,23 +191,32 @@ class ProxyPoolApp(App):
             self._worlds = self._worlds()
         return self._worlds
 
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        """Textual's, with the screen given its width class (-narrow, -normal, -wide) before it
-        mounts: Textual adds it at the screen's first resize, which styles every widget again
-        (~5 ms before the Services screen's first paint, again when a pool opens)."""
-        if isinstance(screen, Screen) and screen.HORIZONTAL_BREAKPOINTS is None and not screen.is_attached:
+    def sized(self, screen: Screen) -> Screen:
+        """`screen` with its width class (-narrow, -normal, -wide) before it mounts: Textual adds it
+        at the screen's first resize, which styles every widget again (~5 ms before the Services
+        screen's first paint, again when a pool opens)."""
+        if screen.HORIZONTAL_BREAKPOINTS is None and not screen.is_attached:
             for width, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
                 if self.size.width >= width:
                     screen.set_class(True, name, update=False)
                     break
-        return super().push_screen(screen, *args, **kwargs)
+        return screen
 
-    def on_mount(self) -> None:
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Textual's, with the screen sized first (see sized)."""
+        return super().push_screen(self.sized(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+
+    def get_default_screen(self) -> Screen:
+        """The Services screen is the first on the stack: composed with the app, it paints in the
+        app's first frame. Pushed over Textual's empty default screen from on_mount, it was composed
+        inside the app's mount (whose frames Textual discards) and painted ~20 ms later."""
         from tui.screens.services import ServicesScreen
 
+        return self.sized(ServicesScreen(self.world))
+
+    def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.prefetch_services()
-        self.push_screen(ServicesScreen(self.world))
         self.call_after_refresh(self.after_first_paint)
         self.start_training()
         if self.startup_note:
@@ -591,7 +600,7 @@ class ProxyPoolApp(App):
         old = self.backend
         for group in WORLD_GROUPS:  # every worker on the old backend (not this one, of the "context" group)
             self.workers.cancel_group(self, group)
-        while len(self.screen_stack) > 1:
+        while len(self.screen_stack) > 1:  # down to the Services screen, the first (get_default_screen)
             await self.pop_screen()
         self.backend = backend
         self.opened_backend = True
@@ -602,7 +611,9 @@ class ProxyPoolApp(App):
         self.prefetch.cancel_all()  # reads of the old world
         self.prefetch_services()
         await close_backend(old)
-        await self.push_screen(ServicesScreen(self.world))
+        services = self.screen
+        assert isinstance(services, ServicesScreen)  # the first screen, never popped
+        await services.start_over(self.world)
         self.watch_retries()
         self.notify(f"Now in {self.world.badge.strip()}", title="Context", timeout=6)
         self.remember_world()

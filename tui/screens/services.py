@@ -96,6 +96,11 @@ class ServicesScreen(Screen):
 
     def __init__(self, world: WorldInfo):
         super().__init__()
+        self.resumed = False  # shown at least once (on_screen_resume)
+        self.begin(world)
+
+    def begin(self, world: WorldInfo) -> None:
+        """What the screen knows of a world: nothing yet of its Services."""
         self.world = world
         self.services: list[Service] = []
         self.stats: dict[str, PoolStats] = {}
@@ -104,7 +109,6 @@ class ServicesScreen(Screen):
         self.owned_done = False
         self.loaded = False
         self.filter_text = ""
-        self.resumed = False  # shown at least once (on_screen_resume)
         self.hidden: list[AwaitMount] | None = None  # the filter box and the command line, once mounted
 
     def compose(self) -> ComposeResult:
@@ -116,10 +120,20 @@ class ServicesScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
         bind_keys(self, KEYS, self.app.size.width)
         self.query_one(PoolTable).focus()
         self.action_refresh()
         self.app.call_after_refresh(self.mount_hidden)  # the app's: after the frame is written
+
+    async def start_over(self, world: WorldInfo) -> None:
+        """Another world's Services (:ctx) on this screen, the first on the stack (it cannot be
+        replaced): what it showed of the old world goes with its widgets."""
+        self.begin(world)
+        await self.recompose()
+        self.start()
 
     def mount_hidden(self) -> list[AwaitMount]:
         """The filter box (above the table) and the command line (above the footer), hidden until `/`
@@ -164,7 +178,10 @@ class ServicesScreen(Screen):
         self.stats = {sid: st for sid, st in message.stats.items() if any(s.sid == sid for s in self.services)}
         self.cached_at = {sid: at for sid, at in message.cached_at.items() if sid in self.stats}
         self.loaded = True
-        self.query_one(PoolTable).loading = False
+        table = self.query_one(PoolTable)
+        table.loading = False
+        if self.focused is None:  # a loading table cannot take focus: start() asked while it loaded
+            table.focus()
         self.render_rows()
         # the pool screen's code (~60 ms to import) is read once the list is on screen, so that
         # `enter` opens it, and sends its first page's request, without that wait
