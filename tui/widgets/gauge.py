@@ -35,7 +35,7 @@ class Gauge(Static):
     """
 
     def __init__(self, label: str, *, id: str):
-        super().__init__(id=id, classes="gauge")
+        super().__init__(id=id)
         self.label = label
         self.shown: tuple[int, int, bool] | None = None
 

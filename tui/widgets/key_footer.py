@@ -27,6 +27,17 @@ def key_cells(display: str, words: str) -> int:
     return len(display) + (1 + len(words) if words else 0)
 
 
+class Shown(NamedTuple):
+    """A key the screen shows: its binding's key, how it is shown, its words, what it does."""
+
+    key: str
+    display: str
+    words: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+
 class Drawn(NamedTuple):
     """One key as drawn: its cells [start, end) on the line (a NamedTuple: a frozen dataclass costs
     ~1 ms to make at launch)."""
@@ -82,22 +93,22 @@ class KeyFooter(Widget, can_focus=False):
     def _bindings_changed(self, _screen) -> None:
         self.refresh()
 
-    def keys(self) -> tuple[list[tuple[str, str, str, str, bool, str]], tuple | None]:
-        """(key, shown key, words, action, enabled, tooltip) of the keys shown, one per action in the
-        screen's order, and the command palette's key (None when the app has no palette)."""
+    def keys(self) -> tuple[list[Shown], Shown | None]:
+        """The keys shown, one per action in the screen's order, and the command palette's key (None
+        when the app has no palette)."""
         active = self.screen.active_bindings
-        shown: list[tuple[str, str, str, str, bool, str]] = []
+        shown: list[Shown] = []
         actions: set[str] = set()
         for _node, binding, enabled, tooltip in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
-                shown.append((binding.key, self.app.get_key_display(binding), binding.description,
-                              binding.action, enabled, tooltip or ""))
+                shown.append(Shown(binding.key, self.app.get_key_display(binding), binding.description,
+                                   binding.action, enabled, tooltip or ""))
         palette = None
         if self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, tooltip = active[self.app.COMMAND_PALETTE_BINDING]
-            palette = (binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                       enabled, binding.tooltip or binding.description)
+            palette = Shown(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                            enabled, binding.tooltip or binding.description)
         return shown, palette
 
     def render(self) -> Text:
@@ -109,29 +120,29 @@ class KeyFooter(Widget, can_focus=False):
         drawn: list[Drawn] = []
         line = Text(no_wrap=True, overflow="crop", end="")
 
-        def add(entry: tuple, at: int) -> None:
-            key, display, words, action, enabled, tooltip = entry
-            hovered = self._hover == len(drawn)
-            dim = Style(dim=True) if not enabled else Style()
-            over = Style(bgcolor=hover.bgcolor) if hovered else Style()
-            line.append(display, key_style + dim + over)
-            if words:
-                line.append(" " + words, words_style + dim + over)
-            drawn.append(Drawn(at, at + key_cells(display, words), key, action, enabled, tooltip))
+        def add(entry: Shown) -> None:
+            at = line.cell_len
+            dim = Style(dim=True) if not entry.enabled else Style()
+            over = Style(bgcolor=hover.bgcolor) if self._hover == len(drawn) else Style()
+            line.append(entry.display, key_style + dim + over)
+            if entry.words:
+                line.append(" " + entry.words, words_style + dim + over)
+            drawn.append(Drawn(at, at + key_cells(entry.display, entry.words), entry.key, entry.action,
+                               entry.enabled, entry.tooltip))
 
         palette_cells = 0
         if palette is not None:
-            palette_cells = 1 + key_cells(palette[1], palette[2]) + 1  # the bar, the key, a gap at the edge
+            palette_cells = 1 + key_cells(palette.display, palette.words) + 1  # the bar, the key, a gap at the edge
         room = width - palette_cells
         for entry in shown:
-            if line.cell_len + key_cells(entry[1], entry[2]) > room:
+            if line.cell_len + key_cells(entry.display, entry.words) > room:
                 break  # a key is drawn whole or not at all
-            add(entry, line.cell_len)
+            add(entry)
             line.append(" ")
         if palette is not None and width >= palette_cells:
             line.append(" " * (room - line.cell_len))
             line.append(PALETTE_BAR, self.get_component_rich_style("key-footer--palette-bar"))
-            add(palette, line.cell_len)
+            add(palette)
             line.append(" ")
         line.stylize_before(self.rich_style)
         self.drawn = drawn
